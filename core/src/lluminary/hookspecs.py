@@ -1,0 +1,66 @@
+"""The kernel's whole contract with plugins: six capability hooks and two catalogue hooks.
+
+pluggy has no async hooks, so a provider decides *synchronously* whether a request is its own and
+returns an awaitable or an async iterator; no I/O happens until the kernel awaits it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .cache import CacheBackend
+    from .store import VectorStore
+    from .types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, ModelInfo, StreamEvent, TraceEvent
+
+PROJECT = "lluminary"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec(firstresult=True)
+def lluminary_generate(request: ChatRequest) -> Awaitable[ChatResponse] | None:
+    """Return an awaitable final response if ``request.provider`` is yours, else ``None``."""
+
+
+@hookspec(firstresult=True)
+def lluminary_stream(request: ChatRequest) -> AsyncIterator[StreamEvent] | None:
+    """Return an async iterator of unified stream events if the request is yours, else ``None``.
+
+    The iterator must end with a :class:`~lluminary.types.Finish` event and must close its
+    connection when closed early (``aclose``)."""
+
+
+@hookspec(firstresult=True)
+def lluminary_embed(request: EmbedRequest) -> Awaitable[EmbedResponse] | None:
+    """Return an awaitable embedding response if the request is yours, else ``None``."""
+
+
+@hookspec(firstresult=True)
+def lluminary_cache(url: str) -> CacheBackend | None:
+    """Return a cache backend for ``url`` if its scheme is yours (``redis://``), else ``None``."""
+
+
+@hookspec(firstresult=True)
+def lluminary_store(url: str) -> VectorStore | None:
+    """Return a vector store for ``url`` if its scheme is yours (``faiss:///path``), else ``None``."""
+
+
+@hookspec
+def lluminary_trace(event: TraceEvent) -> None:
+    """Receive every trace event: call started, first chunk, finished, failed, cache hit.
+
+    Called inline on the event loop: hand slow work (network export) to a background worker."""
+
+
+@hookspec
+def lluminary_models() -> Iterable[ModelInfo]:  # type: ignore[empty-body]
+    """Return the models you serve, with context windows, prices and capabilities."""
+
+
+@hookspec
+def lluminary_commands(cli: Any) -> None:
+    """Add subcommands to the ``lluminary`` click group ``cli``."""

@@ -1,0 +1,185 @@
+"""What every HTTP provider needs from the kernel: one pooled ``httpx2.AsyncClient`` per
+configuration and event loop, typed errors for transport failures, and the status → error map.
+
+``httpx2`` is imported here, and this module is imported only by providers when they make their
+first request, so ``import lluminary`` stays free of any HTTP library.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+import weakref
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from . import errors
+
+if TYPE_CHECKING:
+    import httpx2
+
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-amz-request-id", "cf-ray")
+
+_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Any, ...], httpx2.AsyncClient]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def client(
+    *, timeout: float | None = None, connect_timeout: float | None = None, max_connections: int = 1000, **extra: Any
+) -> httpx2.AsyncClient:
+    """The shared pooled client for this configuration on the running event loop.
+
+    A client's connections belong to the loop that opened them, so a program that runs several
+    loops (``asyncio.run`` twice) gets one pool per loop instead of dead connections.
+    """
+    loop = asyncio.get_running_loop()
+    key = (timeout, connect_timeout, max_connections, tuple(sorted(extra.items())))
+    pools = _pools.get(loop)
+    if pools is None:
+        pools = _pools[loop] = {}
+    found = pools.get(key)
+    if found is None or found.is_closed:
+        import httpx2
+
+        read = DEFAULT_TIMEOUT if timeout is None else timeout
+        found = pools[key] = httpx2.AsyncClient(
+            timeout=httpx2.Timeout(read, connect=connect_timeout or min(read, DEFAULT_CONNECT_TIMEOUT)),
+            limits=httpx2.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=60
+            ),
+            **extra,
+        )
+    return found
+
+
+async def aclose_all() -> None:
+    """Close the pools of the running loop (at shutdown)."""
+    pools = _pools.pop(asyncio.get_running_loop(), {})
+    for c in pools.values():
+        await c.aclose()
+
+
+def transport_error(exc: BaseException, provider: str) -> errors.ProviderError:
+    """Map an httpx2 transport exception to the typed error users catch."""
+    import httpx2
+
+    if isinstance(exc, httpx2.TimeoutException):
+        return errors.APITimeoutError(f"request timed out ({type(exc).__name__})", provider=provider)
+    if isinstance(exc, (httpx2.RemoteProtocolError, httpx2.ReadError)):
+        return errors.APIConnectionError(f"connection broke: {exc or type(exc).__name__}", provider=provider)
+    return errors.APIConnectionError(f"connection failed: {exc or type(exc).__name__}", provider=provider)
+
+
+@asynccontextmanager
+async def translate_errors(provider: str) -> AsyncIterator[None]:
+    """Inside this block, httpx2 failures surface as lluminary errors."""
+    import httpx2
+
+    try:
+        yield
+    except httpx2.TransportError as exc:
+        raise transport_error(exc, provider) from exc
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait, from ``retry-after-ms``, ``retry-after`` (seconds or an HTTP date)."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(float(ms) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    parsed = email.utils.parsedate_to_datetime(value) if value else None
+    if parsed is None:
+        return None
+    return max(parsed.timestamp() - time.time(), 0.0)
+
+
+def request_id(headers: Mapping[str, str]) -> str | None:
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+_STATUS_ERRORS: dict[int, type[errors.ProviderError]] = {
+    400: errors.InvalidRequestError,
+    401: errors.AuthenticationError,
+    402: errors.PermissionDeniedError,
+    403: errors.PermissionDeniedError,
+    404: errors.NotFoundError,
+    408: errors.APITimeoutError,
+    409: errors.ServerError,
+    413: errors.InvalidRequestError,
+    422: errors.InvalidRequestError,
+    429: errors.RateLimitError,
+    503: errors.OverloadedError,
+    529: errors.OverloadedError,
+}
+
+CONTEXT_LENGTH_MARKERS = (
+    "context_length_exceeded",
+    "context length",
+    "context window",
+    "prompt is too long",
+    "maximum context",
+    "too many tokens",
+    "input is too long",
+    "exceeds the maximum",
+)
+
+
+def error_class_for(status: int) -> type[errors.ProviderError]:
+    found = _STATUS_ERRORS.get(status)
+    if found is not None:
+        return found
+    if status >= 500:
+        return errors.ServerError
+    return errors.InvalidRequestError
+
+
+def status_error(
+    status: int,
+    message: str,
+    *,
+    provider: str,
+    headers: Mapping[str, str] | None = None,
+    code: str | None = None,
+    cls: type[errors.ProviderError] | None = None,
+) -> errors.ProviderError:
+    """Build the typed error for an HTTP error answer. Providers pass ``cls`` when their body
+    says more than the status (Gemini's 400 ``API_KEY_INVALID`` is an authentication error)."""
+    headers = headers or {}
+    if cls is None:
+        cls = error_class_for(status)
+        if cls is errors.InvalidRequestError:
+            lowered = f"{code or ''} {message}".lower()
+            if any(marker in lowered for marker in CONTEXT_LENGTH_MARKERS):
+                cls = errors.ContextLengthExceededError
+    kwargs: dict[str, Any] = {"provider": provider, "status": status, "request_id": request_id(headers), "code": code}
+    if issubclass(cls, errors.RateLimitError):
+        kwargs["retry_after"] = retry_after(headers)
+    return cls(message or f"HTTP {status}", **kwargs)
+
+
+def json_or_text(body: bytes) -> Any:
+    """An error body as JSON when it is JSON, else as text."""
+    import json
+
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")

@@ -1,0 +1,100 @@
+"""Incremental decoders for the framings providers stream in: SSE and NDJSON.
+
+Both take raw byte chunks as they arrive, split anywhere (mid-line, mid-UTF-8 character), and
+yield complete frames. They decode a line only once it is complete, so a character split across
+chunks is never mangled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import attrs
+
+
+@attrs.frozen
+class SSEEvent:
+    """One server-sent event: its ``event`` name (``"message"`` when absent), ``data`` and ``id``."""
+
+    event: str
+    data: str
+    id: str | None = None
+
+
+class SSEDecoder:
+    """The WHATWG event-stream algorithm: ``data`` lines join with newlines, comments are
+    dropped, a blank line dispatches, ``\\r\\n``, ``\\r`` and ``\\n`` all end lines."""
+
+    __slots__ = ("_buffer", "_event", "_data", "_id")
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._event = ""
+        self._data: list[str] = []
+        self._id: str | None = None
+
+    def feed(self, chunk: bytes) -> Iterator[SSEEvent]:
+        buffer = self._buffer + chunk if self._buffer else chunk
+        if b"\r" in buffer:
+            # A trailing \r may be the first half of \r\n: hold it until the next chunk says.
+            pending_cr = buffer.endswith(b"\r")
+            if pending_cr:
+                buffer = buffer[:-1]
+            *lines, rest = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+            self._buffer = rest + b"\r" if pending_cr else rest
+        else:
+            *lines, self._buffer = buffer.split(b"\n")
+        for raw in lines:
+            event = self._line(raw)
+            if event is not None:
+                yield event
+
+    def flush(self) -> bool:
+        """End of stream. An event not closed by its blank line is dropped, as the spec says;
+        returns True when one was pending, so the caller can report a truncated stream."""
+        pending = bool(self._buffer.strip(b"\r") or self._data or self._event)
+        self._buffer, self._event, self._data = b"", "", []
+        return pending
+
+    def _line(self, raw: bytes) -> SSEEvent | None:
+        if not raw:
+            if not self._data and not self._event:
+                return None
+            event = SSEEvent(self._event or "message", "\n".join(self._data), self._id)
+            self._event = ""
+            self._data = []
+            return event
+        if raw[0] == 58:  # ":" comment / keep-alive
+            return None
+        line = raw.decode("utf-8")
+        field, _, value = line.partition(":")
+        if value[:1] == " ":
+            value = value[1:]
+        if field == "data":
+            self._data.append(value)
+        elif field == "event":
+            self._event = value
+        elif field == "id":
+            self._id = value
+        return None
+
+
+class LineDecoder:
+    """Newline-delimited frames (NDJSON): yields each complete, non-blank line as text."""
+
+    __slots__ = ("_buffer",)
+
+    def __init__(self) -> None:
+        self._buffer = b""
+
+    def feed(self, chunk: bytes) -> Iterator[str]:
+        *lines, self._buffer = (self._buffer + chunk).split(b"\n")
+        for raw in lines:
+            raw = raw.strip()
+            if raw:
+                yield raw.decode("utf-8")
+
+    def flush(self) -> Iterator[str]:
+        raw, self._buffer = self._buffer.strip(), b""
+        if raw:
+            yield raw.decode("utf-8")

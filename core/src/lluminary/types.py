@@ -1,0 +1,573 @@
+"""Unified value types that cross the kernel, and the one converter that serialises them.
+
+Every class is a frozen, slotted attrs class: cheap to build, safe to share between tasks and
+threads, and comparable, so that an accumulated stream can be checked against the non-streamed
+response with ``==``.
+
+Token conventions (the same for every provider, so cost is computed once, in the kernel):
+
+* ``Usage.input_tokens`` counts *all* input tokens; ``cache_read_tokens`` and
+  ``cache_write_tokens`` are the parts of it that were read from / written to a prompt cache.
+* ``Usage.output_tokens`` counts *all* output tokens; ``reasoning_tokens`` is the part of it spent
+  on hidden reasoning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, Union
+
+import attrs
+
+Role = Literal["user", "assistant", "tool"]
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error", "other"]
+ToolChoiceMode = Literal["auto", "none", "required", "tool"]
+ReasoningEffort = Literal["minimal", "low", "medium", "high"]
+EmbedInputType = Literal["query", "document", "classification", "clustering"]
+
+_EMPTY: Mapping[str, Any] = {}
+
+
+class Secret:
+    """A credential that never shows itself: not in repr, str, logs, traces or cache keys."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        """The raw value, for the one place that puts it on the wire."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+# --------------------------------------------------------------------------- content parts
+
+
+@attrs.frozen
+class TextPart:
+    """Plain text."""
+
+    text: str
+
+
+@attrs.frozen
+class ImagePart:
+    """An image, either by URL or as raw bytes with their media type."""
+
+    url: str | None = None
+    data: bytes | None = attrs.field(default=None, repr=lambda d: f"<{len(d)} bytes>" if d else "None")
+    media_type: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if (self.url is None) == (self.data is None):
+            raise ValueError("ImagePart needs exactly one of url= or data=")
+        if self.data is not None and not self.media_type:
+            raise ValueError("ImagePart with data= needs media_type= (e.g. 'image/png')")
+
+
+@attrs.frozen
+class ToolCallPart:
+    """A call the model asked for. ``signature`` carries a provider's opaque token (Gemini's
+    ``thoughtSignature``) that must be sent back with the call in the next turn."""
+
+    id: str
+    name: str
+    arguments: Mapping[str, Any] = attrs.field(factory=dict)
+    signature: str | None = None
+
+
+@attrs.frozen
+class ToolResultPart:
+    """The result of a tool call, sent back to the model. ``name`` is the tool's name, which some
+    providers (Gemini) require next to the call id."""
+
+    tool_call_id: str
+    content: str
+    is_error: bool = False
+    name: str | None = None
+
+
+@attrs.frozen
+class ReasoningPart:
+    """Model reasoning. ``signature`` (Anthropic, Bedrock) or ``redacted`` data (encrypted reasoning)
+    must be sent back unchanged in the next turn to the same ``provider``; other providers drop it."""
+
+    text: str = ""
+    signature: str | None = None
+    redacted: str | None = None
+    provider: str | None = None
+    id: str | None = None
+
+
+Part = Union[TextPart, ImagePart, ToolCallPart, ToolResultPart, ReasoningPart]
+
+
+def _parts(value: str | Part | Sequence[Part]) -> tuple[Part, ...]:
+    if isinstance(value, str):
+        return (TextPart(value),)
+    if isinstance(value, (TextPart, ImagePart, ToolCallPart, ToolResultPart, ReasoningPart)):
+        return (value,)
+    return tuple(value)
+
+
+@attrs.frozen
+class Message:
+    """One turn. ``content`` accepts a string or parts and is always stored as a tuple of parts."""
+
+    role: Role
+    content: tuple[Part, ...] = attrs.field(converter=_parts, factory=tuple)
+
+    @classmethod
+    def user(cls, content: str | Part | Sequence[Part]) -> Message:
+        return cls("user", _parts(content))
+
+    @classmethod
+    def assistant(cls, content: str | Part | Sequence[Part]) -> Message:
+        return cls("assistant", _parts(content))
+
+    @classmethod
+    def tool(cls, tool_call_id: str, content: str, *, is_error: bool = False, name: str | None = None) -> Message:
+        return cls("tool", (ToolResultPart(tool_call_id, content, is_error, name),))
+
+    @property
+    def text(self) -> str:
+        """All text parts joined."""
+        return "".join(p.text for p in self.content if isinstance(p, TextPart))
+
+    @property
+    def tool_calls(self) -> tuple[ToolCallPart, ...]:
+        return tuple(p for p in self.content if isinstance(p, ToolCallPart))
+
+
+# --------------------------------------------------------------------------- tools and options
+
+
+@attrs.frozen
+class Tool:
+    """A function the model may call: a name, what it does, and its arguments as JSON schema."""
+
+    name: str
+    description: str = ""
+    parameters: Mapping[str, Any] = attrs.field(factory=lambda: {"type": "object", "properties": {}})
+    strict: bool = False
+
+
+@attrs.frozen
+class ToolChoice:
+    """Whether and which tool the model must call. ``mode="tool"`` forces the tool ``name``."""
+
+    mode: ToolChoiceMode = "auto"
+    name: str | None = None
+
+    @classmethod
+    def tool(cls, name: str) -> ToolChoice:
+        return cls("tool", name)
+
+
+@attrs.frozen
+class ResponseFormat:
+    """Structured output: ``json_schema`` constrains the answer to the schema; ``json`` asks for
+    any JSON object."""
+
+    type: Literal["json_schema", "json"] = "json_schema"
+    json_schema: Mapping[str, Any] | None = None
+    name: str = "response"
+    strict: bool = True
+
+
+@attrs.frozen
+class ReasoningConfig:
+    """How much the model may think: an effort level, or a token budget, or both."""
+
+    effort: ReasoningEffort | None = None
+    budget_tokens: int | None = None
+
+
+@attrs.frozen
+class ChatRequest:
+    """Everything that determines one chat call. ``model`` is ``"provider:model"``.
+
+    ``options`` holds per-provider pass-through fields keyed by provider name
+    (``{"openai": {"logprobs": True}}``), so a fallback to another provider never receives them.
+    ``api_key``/``base_url`` override a provider's configuration for this call; the key is a
+    :class:`Secret`, never serialised, compared or shown.
+    """
+
+    model: str
+    messages: tuple[Message, ...] = ()
+    system: str | None = None
+    tools: tuple[Tool, ...] = ()
+    tool_choice: ToolChoice | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    response_format: ResponseFormat | None = None
+    reasoning: ReasoningConfig | None = None
+    options: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
+    metadata: Mapping[str, str] = attrs.field(factory=dict)
+    base_url: str | None = None
+    timeout: float | None = None
+    api_key: Secret | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def provider(self) -> str:
+        """The provider prefix, ``"openai"`` for ``"openai:gpt-4o"``."""
+        return self.model.partition(":")[0]
+
+    @property
+    def model_name(self) -> str:
+        """The provider's own model id, ``"gpt-4o"`` for ``"openai:gpt-4o"``."""
+        return self.model.partition(":")[2]
+
+    def provider_options(self, provider: str) -> Mapping[str, Any]:
+        return self.options.get(provider, _EMPTY)
+
+
+# --------------------------------------------------------------------------- responses
+
+
+@attrs.frozen
+class Usage:
+    """Token counts (see the module docstring for what each field includes)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cache_read_tokens + other.cache_read_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
+        )
+
+
+@attrs.frozen
+class Cost:
+    """Cost in US dollars, split the way providers price it."""
+
+    input: float = 0.0
+    output: float = 0.0
+    cache_read: float = 0.0
+    cache_write: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.input + self.output + self.cache_read + self.cache_write
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(
+            self.input + other.input,
+            self.output + other.output,
+            self.cache_read + other.cache_read,
+            self.cache_write + other.cache_write,
+        )
+
+
+@attrs.frozen
+class Citation:
+    """A span of the answer backed by sources (Cohere documents, web results)."""
+
+    text: str
+    start: int | None = None
+    end: int | None = None
+    sources: tuple[Mapping[str, Any], ...] = ()
+
+
+@attrs.frozen
+class ChatResponse:
+    """A finished chat call. ``finish_reason`` is normalised; ``raw_finish_reason`` is the
+    provider's own word for it. ``cached`` says the kernel served it from a cache (not compared)."""
+
+    message: Message
+    finish_reason: FinishReason = "stop"
+    raw_finish_reason: str | None = None
+    usage: Usage = Usage()
+    cost: Cost | None = None
+    model: str = ""
+    provider: str = ""
+    id: str | None = None
+    citations: tuple[Citation, ...] = ()
+    cached: bool = attrs.field(default=False, eq=False)
+
+    @property
+    def text(self) -> str:
+        return self.message.text
+
+    @property
+    def tool_calls(self) -> tuple[ToolCallPart, ...]:
+        return self.message.tool_calls
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(p.text for p in self.message.content if isinstance(p, ReasoningPart))
+
+
+# --------------------------------------------------------------------------- stream events
+
+
+@attrs.frozen
+class TextDelta:
+    text: str
+
+
+@attrs.frozen
+class ReasoningDelta:
+    """A piece of reasoning. A ``signature`` closes the current reasoning block; ``redacted``
+    carries a whole encrypted block."""
+
+    text: str = ""
+    signature: str | None = None
+    redacted: str | None = None
+    id: str | None = None
+
+
+@attrs.frozen
+class ToolCallStart:
+    """A tool call begins. ``index`` counts tool calls in this response from 0, on every provider."""
+
+    index: int
+    id: str
+    name: str
+
+
+@attrs.frozen
+class ToolCallDelta:
+    """A raw fragment of a tool call's JSON arguments, exactly as the provider sent it."""
+
+    index: int
+    arguments: str
+
+
+@attrs.frozen
+class ToolCallEnd:
+    """A tool call is complete: ``call`` has the parsed arguments."""
+
+    index: int
+    call: ToolCallPart
+
+
+@attrs.frozen
+class UsageEvent:
+    """Usage so far; a later one replaces an earlier one."""
+
+    usage: Usage
+
+
+@attrs.frozen
+class CitationEvent:
+    citation: Citation
+
+
+@attrs.frozen
+class Finish:
+    """The last event of every stream."""
+
+    reason: FinishReason
+    raw_reason: str | None = None
+    model: str = ""
+    id: str | None = None
+
+
+StreamEvent = Union[
+    TextDelta,
+    ReasoningDelta,
+    ToolCallStart,
+    ToolCallDelta,
+    ToolCallEnd,
+    UsageEvent,
+    CitationEvent,
+    Finish,
+]
+
+
+# --------------------------------------------------------------------------- embeddings and models
+
+
+@attrs.frozen
+class EmbedRequest:
+    """Texts to embed with ``model`` (``"provider:model"``)."""
+
+    model: str
+    inputs: tuple[str, ...]
+    dimensions: int | None = None
+    input_type: EmbedInputType | None = None
+    options: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
+    base_url: str | None = None
+    timeout: float | None = None
+    api_key: Secret | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def provider(self) -> str:
+        return self.model.partition(":")[0]
+
+    @property
+    def model_name(self) -> str:
+        return self.model.partition(":")[2]
+
+    def provider_options(self, provider: str) -> Mapping[str, Any]:
+        return self.options.get(provider, _EMPTY)
+
+
+@attrs.frozen
+class EmbedResponse:
+    """One vector per input, in input order."""
+
+    embeddings: list[list[float]]
+    model: str = ""
+    provider: str = ""
+    usage: Usage = Usage()
+    cost: Cost | None = None
+    cached: bool = attrs.field(default=False, eq=False)
+
+
+@attrs.frozen
+class ModelInfo:
+    """A catalogue entry. Prices are US dollars per million tokens; ``None`` means unknown.
+    ``id`` is ``"provider:model"``; ``"provider:*"`` prices every model of a provider."""
+
+    id: str
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    input_price: float | None = None
+    output_price: float | None = None
+    cache_read_price: float | None = None
+    cache_write_price: float | None = None
+    reasoning_price: float | None = None
+    capabilities: frozenset[str] = frozenset()
+    kind: Literal["chat", "embedding"] = "chat"
+
+    @property
+    def provider(self) -> str:
+        return self.id.partition(":")[0]
+
+
+@attrs.frozen
+class TraceEvent:
+    """What exporters receive. ``kind`` is ``start``, ``first_chunk``, ``end``, ``error`` or
+    ``cache_hit``; times are ``time.perf_counter()`` seconds, durations seconds."""
+
+    kind: Literal["start", "first_chunk", "end", "error", "cache_hit"]
+    call_id: str
+    operation: Literal["generate", "stream", "embed"]
+    model: str
+    time: float
+    duration: float | None = None
+    attempt: int = 1
+    usage: Usage | None = None
+    cost: Cost | None = None
+    error: str | None = None
+    error_type: str | None = None
+    metadata: Mapping[str, str] = attrs.field(factory=dict)
+
+
+# --------------------------------------------------------------------------- the converter
+
+
+def _make_converter() -> Any:
+    import base64
+
+    import cattrs
+    from cattrs.strategies import configure_tagged_union
+
+    conv = cattrs.Converter(forbid_extra_keys=False)
+    conv.register_unstructure_hook(bytes, lambda b: base64.b64encode(b).decode("ascii"))
+    conv.register_structure_hook(bytes, lambda v, _: base64.b64decode(v))
+    conv.register_unstructure_hook(Secret, lambda _s: None)
+    conv.register_structure_hook(Secret, lambda v, _: None if v is None else Secret(v))
+    conv.register_unstructure_hook(frozenset, sorted)
+
+    part_tags = {
+        TextPart: "text",
+        ImagePart: "image",
+        ToolCallPart: "tool_call",
+        ToolResultPart: "tool_result",
+        ReasoningPart: "reasoning",
+    }
+    event_tags = {
+        TextDelta: "text_delta",
+        ReasoningDelta: "reasoning_delta",
+        ToolCallStart: "tool_call_start",
+        ToolCallDelta: "tool_call_delta",
+        ToolCallEnd: "tool_call_end",
+        UsageEvent: "usage",
+        CitationEvent: "citation",
+        Finish: "finish",
+    }
+    configure_tagged_union(Part, conv, tag_generator=lambda cl: part_tags[cl], tag_name="type")
+    configure_tagged_union(StreamEvent, conv, tag_generator=lambda cl: event_tags[cl], tag_name="type")
+    # A part or event is tagged even when unstructured on its own (in a list, a trace, a CLI line).
+    for cls, tag in (part_tags | event_tags).items():
+        conv.register_unstructure_hook(cls, _tagged(cattrs.gen.make_dict_unstructure_fn(cls, conv), tag))
+    # Requests never carry their credentials out of the process.
+    for cls in (ChatRequest, EmbedRequest):
+        base = cattrs.gen.make_dict_unstructure_fn(cls, conv, api_key=cattrs.gen.override(omit=True))
+        conv.register_unstructure_hook(cls, base)
+    return conv
+
+
+def _tagged(unstructure: Any, tag: str) -> Any:
+    def hook(value: Any) -> dict[str, Any]:
+        data: dict[str, Any] = unstructure(value)
+        data["type"] = tag
+        return data
+
+    return hook
+
+
+_converter: Any = None
+
+
+def converter() -> Any:
+    """The process-wide cattrs converter (built on first use, so ``import lluminary`` stays cheap)."""
+    global _converter
+    if _converter is None:
+        _converter = _make_converter()
+    return _converter
+
+
+def to_dict(value: Any) -> Any:
+    """Unstructure any lluminary value into JSON-ready builtins."""
+    return converter().unstructure(value)
+
+
+def from_dict(data: Any, cls: Any) -> Any:
+    """Structure JSON-ready builtins back into ``cls``."""
+    return converter().structure(data, cls)
+
+
+def to_json(value: Any) -> str:
+    import json
+
+    return json.dumps(to_dict(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def from_json(text: str | bytes, cls: Any) -> Any:
+    import json
+
+    return from_dict(json.loads(text), cls)
