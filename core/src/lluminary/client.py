@@ -20,6 +20,7 @@ from .cache import CacheBackend, cache_key
 from .cost import Catalogue, compute_cost
 from .errors import LluminaryError, PluginError, ProviderError, UnknownProviderError, UnsupportedError
 from .plugins import PluginManager
+from .provider import Provider
 from .requests import build_chat_request, build_embed_request
 from .retry import RetryPolicy
 from .streaming import Accumulator, events_from_response
@@ -136,6 +137,21 @@ class Client:
         """Embed one text or many; one vector per input, in order."""
         request = build_embed_request(model, inputs, **kwargs)
         return await self._embed(request, cache)
+
+    async def acount_tokens(self, model: str | ChatRequest, prompt: str | None = None, **kwargs: Any) -> int:
+        """Input tokens the request would use, counted by its provider (an endpoint or a local
+        tokenizer); raises :class:`UnsupportedError` where the provider cannot count."""
+        request = build_chat_request(model, prompt, **kwargs)
+        provider = self.provider_for(request.provider)
+        return await provider.count_tokens(request)
+
+    def provider_for(self, prefix: str) -> Provider:
+        """The loaded :class:`Provider` object serving ``prefix``."""
+        self._resolve(prefix)
+        for plugin in self.plugins.plugins():
+            if isinstance(plugin, Provider) and prefix in plugin.prefixes:
+                return plugin
+        raise self._unknown(prefix, "chat")
 
     # ------------------------------------------------------------------ sync API
 

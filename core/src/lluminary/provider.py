@@ -54,6 +54,11 @@ class Provider:
         """Embed texts. Providers without embeddings leave this alone."""
         raise UnsupportedError(f"provider {self.name!r} does not offer embeddings")
 
+    async def count_tokens(self, request: ChatRequest) -> int:
+        """Input tokens ``request`` would use. Providers with a counting endpoint or a local
+        tokenizer override this; :meth:`lluminary.Client.acount_tokens` calls it."""
+        raise UnsupportedError(f"provider {self.name!r} cannot count tokens")
+
     def models(self) -> Iterable[ModelInfo]:
         """The catalogue: models, context windows, prices, capabilities."""
         return ()
