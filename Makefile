@@ -4,13 +4,23 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PLUGINS := $(sort $(wildcard plugins/lluminary-*))
+PLUGINS := $(sort $(patsubst %/pyproject.toml,%,$(wildcard plugins/lluminary-*/pyproject.toml)))
 DISTS := core $(PLUGINS)
 PYPROJECTS := $(addsuffix /pyproject.toml,$(DISTS))
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: dev demo test test-unit test-integration lint format format-check type-check check bench clean
+DOCKER ?= docker
+DOCKER_TAG ?= lluminary-test:latest
+PYTHON_VERSION ?= 3.12
+DOCKER_CACHE_DIR ?= /tmp/.buildx-cache
+DOCKER_VENV := /opt/venv
+DOCKER_RUN = $(DOCKER) run --rm -v "$(CURDIR)/.docker-out:/out" $(DOCKER_TAG)
+FILE ?=
+
+.PHONY: docs dev demo test test-unit test-integration lint lint-config format format-check type-check check bench clean \
+	docker-build docker-build-matrix docker-build-matrix-cached test-docker test-docker-unit \
+	test-docker-integration test-docker-file test-docker-coverage
 
 $(STAMP): $(PYPROJECTS) requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "lluminary needs Python 3.11 or newer")'
@@ -36,6 +46,11 @@ test-integration: $(STAMP)  ## loopback servers, Redis, subprocesses
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+lint-config: $(STAMP)  ## GitHub workflows, Dockerfiles and every pyproject.toml
+	$(BIN)/actionlint
+	$(BIN)/hadolint Dockerfile Dockerfile.matrix
+	$(BIN)/validate-pyproject pyproject.toml $(PYPROJECTS)
+
 format: $(STAMP)
 	$(BIN)/ruff check --fix --select I .
 	$(BIN)/black .
@@ -46,10 +61,44 @@ format-check: $(STAMP)
 type-check: $(STAMP)  ## mypy --strict on every distribution, one at a time
 	@set -e; for d in $(DISTS); do echo "mypy --strict $$d/src"; $(BIN)/mypy --strict $$d/src; done
 
-check: lint format-check type-check test  ## everything CI runs
+check: lint format-check lint-config type-check test  ## everything CI runs
+
+docs: $(STAMP)  ## the MkDocs site, warnings are errors
+	$(BIN)/mkdocs build --strict --site-dir site
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/kernel.py
+
+# ---- Docker (no engine here: these are linted by `make lint-config` and dry-run by the tests)
+
+docker-build:  ## the test image from Dockerfile
+	$(DOCKER) build -f Dockerfile -t $(DOCKER_TAG) .
+
+docker-build-matrix:  ## the test image for PYTHON_VERSION from Dockerfile.matrix
+	$(DOCKER) build -f Dockerfile.matrix --build-arg PYTHON_VERSION=$(PYTHON_VERSION) -t $(DOCKER_TAG) .
+
+docker-build-matrix-cached:  ## the same, with a local buildx layer cache in DOCKER_CACHE_DIR
+	$(DOCKER) buildx build -f Dockerfile.matrix --build-arg PYTHON_VERSION=$(PYTHON_VERSION) \
+		--cache-from type=local,src=$(DOCKER_CACHE_DIR) \
+		--cache-to type=local,dest=$(DOCKER_CACHE_DIR)-new,mode=max --load -t $(DOCKER_TAG) .
+	rm -rf $(DOCKER_CACHE_DIR) && mv $(DOCKER_CACHE_DIR)-new $(DOCKER_CACHE_DIR)
+
+test-docker:  ## every test inside DOCKER_TAG
+	$(DOCKER_RUN) make test VENV=$(DOCKER_VENV)
+
+test-docker-unit:
+	$(DOCKER_RUN) make test-unit VENV=$(DOCKER_VENV)
+
+test-docker-integration:
+	$(DOCKER_RUN) make test-integration VENV=$(DOCKER_VENV)
+
+test-docker-coverage:  ## every test, coverage XML written to .docker-out/coverage.xml
+	mkdir -p .docker-out
+	$(DOCKER_RUN) make test VENV=$(DOCKER_VENV) PYTEST_ARGS="--cov --cov-report=xml:/out/coverage.xml"
+
+test-docker-file:  ## the tests in FILE="path [path ...]" inside DOCKER_TAG
+	@test -n "$(FILE)" || { echo 'usage: make test-docker-file FILE="plugins/lluminary-openai/tests"'; exit 2; }
+	$(DOCKER_RUN) $(DOCKER_VENV)/bin/python -m pytest $(FILE)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
