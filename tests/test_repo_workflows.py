@@ -23,8 +23,7 @@ def _targets() -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for workflow in WORKFLOWS:
         for match in MAKE_CALL.finditer(workflow.read_text()):
-            for word in match.group(1).split():
-                found.append((workflow.name, word))
+            found.extend((workflow.name, word) for word in match.group(1).split())
     return sorted(set(found))
 
 

@@ -11,7 +11,10 @@ no plugin and no HTTP library::
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+# Not `from typing import TYPE_CHECKING`: importing typing is most of what `import lluminary`
+# would otherwise cost. Type checkers treat this name specially either way.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -99,7 +102,7 @@ _EXPORTS.update(dict.fromkeys(_ERROR_NAMES, "errors"))
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'lluminary' has no attribute {name!r}")
@@ -113,65 +116,76 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .api import aembed, agenerate, astream, default_client, embed, generate, models, register, stream, unregister
-    from .cache import CacheBackend
-    from .client import AsyncStream, Client, SyncStream
-    from .errors import (
-        APIConnectionError,
-        APITimeoutError,
-        AuthenticationError,
-        BudgetExceededError,
-        ConfigurationError,
-        ContentFilteredError,
-        ContextLengthExceededError,
-        InvalidRequestError,
-        LluminaryError,
-        MalformedResponseError,
-        NotFoundError,
-        OverloadedError,
-        PermissionDeniedError,
-        PluginError,
-        ProviderError,
-        RateLimitError,
-        RequestValidationError,
-        ServerError,
-        UnknownProviderError,
-        UnsupportedError,
+    from .api import (
+        aembed as aembed,
+        agenerate as agenerate,
+        astream as astream,
+        default_client as default_client,
+        embed as embed,
+        generate as generate,
+        models as models,
+        register as register,
+        stream as stream,
+        unregister as unregister,
     )
-    from .hookspecs import hookimpl
-    from .provider import Provider
-    from .retry import RetryPolicy
-    from .store import VectorStore
-    from .streaming import Accumulator
-    from .tools import tool
+    from .cache import CacheBackend as CacheBackend
+    from .client import AsyncStream as AsyncStream, Client as Client, SyncStream as SyncStream
+    from .errors import (
+        APIConnectionError as APIConnectionError,
+        APITimeoutError as APITimeoutError,
+        AuthenticationError as AuthenticationError,
+        BudgetExceededError as BudgetExceededError,
+        ConfigurationError as ConfigurationError,
+        ContentFilteredError as ContentFilteredError,
+        ContextLengthExceededError as ContextLengthExceededError,
+        InvalidRequestError as InvalidRequestError,
+        LluminaryError as LluminaryError,
+        MalformedResponseError as MalformedResponseError,
+        NotFoundError as NotFoundError,
+        OverloadedError as OverloadedError,
+        PermissionDeniedError as PermissionDeniedError,
+        PluginError as PluginError,
+        ProviderError as ProviderError,
+        RateLimitError as RateLimitError,
+        RequestValidationError as RequestValidationError,
+        ServerError as ServerError,
+        UnknownProviderError as UnknownProviderError,
+        UnsupportedError as UnsupportedError,
+    )
+    from .hookspecs import hookimpl as hookimpl
+    from .provider import Provider as Provider
+    from .retry import RetryPolicy as RetryPolicy
+    from .store import VectorStore as VectorStore
+    from .streaming import Accumulator as Accumulator
+    from .tools import tool as tool
     from .types import (
-        ChatRequest,
-        ChatResponse,
-        Citation,
-        CitationEvent,
-        Cost,
-        EmbedRequest,
-        EmbedResponse,
-        Finish,
-        ImagePart,
-        Message,
-        ModelInfo,
-        ReasoningConfig,
-        ReasoningDelta,
-        ReasoningPart,
-        ResponseFormat,
-        Secret,
-        StreamEvent,
-        TextDelta,
-        TextPart,
-        Tool,
-        ToolCallDelta,
-        ToolCallEnd,
-        ToolCallPart,
-        ToolCallStart,
-        ToolChoice,
-        ToolResultPart,
-        TraceEvent,
-        Usage,
-        UsageEvent,
+        ChatRequest as ChatRequest,
+        ChatResponse as ChatResponse,
+        Citation as Citation,
+        CitationEvent as CitationEvent,
+        Cost as Cost,
+        EmbedRequest as EmbedRequest,
+        EmbedResponse as EmbedResponse,
+        Finish as Finish,
+        ImagePart as ImagePart,
+        Message as Message,
+        ModelInfo as ModelInfo,
+        ReasoningConfig as ReasoningConfig,
+        ReasoningDelta as ReasoningDelta,
+        ReasoningPart as ReasoningPart,
+        ResponseFormat as ResponseFormat,
+        Secret as Secret,
+        StreamEvent as StreamEvent,
+        TextDelta as TextDelta,
+        TextPart as TextPart,
+        Tool as Tool,
+        ToolCallDelta as ToolCallDelta,
+        ToolCallEnd as ToolCallEnd,
+        ToolCallPart as ToolCallPart,
+        ToolCallStart as ToolCallStart,
+        ToolChoice as ToolChoice,
+        ToolResultPart as ToolResultPart,
+        TraceEvent as TraceEvent,
+        Usage as Usage,
+        UsageEvent as UsageEvent,
     )

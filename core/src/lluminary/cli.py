@@ -77,8 +77,8 @@ class LluminaryGroup(click.Group):
         except KeyboardInterrupt as exc:
             _report(exc, debug, "interrupted")
             ctx.exit(EXIT_INTERRUPTED)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, BrokenPipeError):
+            raise  # click reports these itself (a closed pipe, as in `lluminary models | head`, silently)
         except Exception as exc:  # noqa: BLE001 - every failure is one line unless --debug
             hint = "" if debug else " (run with --debug for the traceback)"
             _report(exc, debug, f"{type(exc).__name__}: {_one_line(str(exc))}{hint}")

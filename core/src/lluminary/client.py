@@ -97,7 +97,7 @@ class Client:
         names = exporters if exporters is not None else _env_list(EXPORTERS_ENV)
         for name in names:
             if self.plugins.load(name) is None:
-                raise PluginError(f"exporter {name!r} is not installed (try `pip install lluminary-{name}`)")
+                raise self._missing_plugin(name, f"exporter {name!r} is not installed")
         self._catalogue: Catalogue | None = None
         self._catalogue_generation = -1
         self._trace_generation = -1
@@ -208,7 +208,15 @@ class Client:
     def _resolve(self, provider: str) -> None:
         self.plugins.load(provider)
 
+    def _missing_plugin(self, name: str, what: str) -> PluginError:
+        load_error = self.plugins.load_error(name)
+        if load_error is not None:
+            return PluginError(f"the plugin {name!r} is installed but failed to load: {load_error}")
+        return PluginError(f"{what} (try `pip install lluminary-{name}`)")
+
     def _unknown(self, provider: str, capability: str) -> LluminaryError:
+        if self.plugins.load_error(provider) is not None:
+            return self._missing_plugin(provider, "")
         prefixes = self.plugins.provider_prefixes()
         if provider in prefixes:
             return UnsupportedError(f"provider {provider!r} does not offer {capability}")
@@ -225,7 +233,7 @@ class Client:
         self.plugins.load(scheme)
         backend: CacheBackend | None = self.plugins.hook.lluminary_cache(url=spec)
         if backend is None:
-            raise PluginError(f"no cache backend serves {spec!r} (try `pip install lluminary-{scheme}`)")
+            raise self._missing_plugin(scheme, f"no cache backend serves {spec!r}")
         self._cache = backend
         return backend
 
@@ -255,10 +263,19 @@ class Client:
     def _trace(self, kind: Any, call_id: str, op: Any, model: str, started: float, **fields: Any) -> None:
         now = time.perf_counter()
         event = TraceEvent(kind, call_id, op, model, now, None if kind == "start" else now - started, **fields)
-        try:
-            self.plugins.hook.lluminary_trace(event=event)
-        except Exception as exc:  # noqa: BLE001 - an exporter must never break a call
-            warnings.warn(f"trace exporter failed: {type(exc).__name__}: {exc}", TraceWarning, stacklevel=2)
+        # Each exporter on its own: pluggy stops a broadcast at the first exception, and one broken
+        # exporter must neither break the call nor starve the others.
+        for impl in self.plugins.hook.lluminary_trace.get_hookimpls():
+            if impl.hookwrapper or impl.wrapper:
+                continue
+            try:
+                impl.function(event) if impl.argnames else impl.function()
+            except Exception as exc:  # noqa: BLE001 - an exporter must never break a call
+                warnings.warn(
+                    f"trace exporter {impl.plugin_name!r} failed: {type(exc).__name__}: {exc}",
+                    TraceWarning,
+                    stacklevel=2,
+                )
 
     async def _with_retries(
         self, request: Any, op: Any, call: Callable[[Any], Awaitable[T] | None], call_id: str, capability: str
@@ -327,6 +344,8 @@ class Client:
             key = cache_key(request)
             hit = await self._cache_get(backend, key)
             if isinstance(hit, EmbedResponse):
+                if self.tracing:
+                    self._trace("cache_hit", _new_call_id(), "embed", request.model, time.perf_counter())
                 return attrs.evolve(hit, cached=True)
         self._resolve(request.provider)
         hook = self.plugins.hook.lluminary_embed
@@ -373,7 +392,9 @@ class Client:
             while True:
                 started = time.perf_counter()
                 if tracing:
-                    self._trace("start", call_id, "stream", current.model, started, attempt=attempt)
+                    self._trace(
+                        "start", call_id, "stream", current.model, started, attempt=attempt, metadata=_meta(current)
+                    )
                 iterator: AsyncIterator[StreamEvent] | None = None
                 try:
                     iterator = hook(request=current)
@@ -398,6 +419,7 @@ class Client:
                 # Committed to this provider: events flow to the caller from here on.
                 assert iterator is not None
                 owner._accumulator = acc = Accumulator(current.provider)
+                completed = False
                 try:
                     if first is not None:
                         if tracing:
@@ -408,24 +430,44 @@ class Client:
                         async for event in iterator:
                             add(event)
                             yield event
-                    response = acc.response()
+                    completed = True
+                    await self._complete_stream(acc, current, owner, call_id, started, attempt, backend, key)
                 except ProviderError as exc:
                     if tracing:
                         self._trace("error", call_id, "stream", current.model, started, attempt=attempt, **_err(exc))
                     raise
                 finally:
                     await _aclose(iterator)
-                cost = self._account(current.model, response.usage)
-                if cost is not None:
-                    response = attrs.evolve(response, cost=cost)
-                owner._final = response
-                if tracing:
-                    self._trace("end", call_id, "stream", current.model, started, usage=response.usage, cost=cost)
-                if backend is not None:
-                    await self._cache_set(backend, key, response)
+                    if not completed and acc.finish is not None and owner._final is None:
+                        # The caller stopped right after Finish: the answer is whole, so it is
+                        # still accounted, traced and cached.
+                        await self._complete_stream(acc, current, owner, call_id, started, attempt, backend, key)
                 return
         assert last_error is not None
         raise last_error
+
+    async def _complete_stream(
+        self,
+        acc: Accumulator,
+        request: ChatRequest,
+        owner: AsyncStream,
+        call_id: str,
+        started: float,
+        attempt: int,
+        backend: CacheBackend | None,
+        key: str,
+    ) -> None:
+        response = acc.response()
+        cost = self._account(request.model, response.usage)
+        if cost is not None:
+            response = attrs.evolve(response, cost=cost)
+        owner._final = response
+        if self.tracing:
+            self._trace(
+                "end", call_id, "stream", request.model, started, attempt=attempt, usage=response.usage, cost=cost
+            )
+        if backend is not None:
+            await self._cache_set(backend, key, response)
 
 
 class AsyncStream:
@@ -490,9 +532,11 @@ class SyncStream:
         self._stream = stream
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._future: Any = None
+        self._task: asyncio.Task[None] | None = None
         self._done = False
 
     async def _pump(self) -> None:
+        self._task = asyncio.current_task()
         put = self._queue.put
         try:
             async for event in self._stream:
@@ -536,13 +580,16 @@ class SyncStream:
         if self._done:
             return
         self._done = True
-        if self._future is not None and not self._future.done():
-            self._future.cancel()
-            try:
-                self._future.result(timeout=5)
-            except BaseException:  # noqa: BLE001 - cancellation is the expected outcome
-                pass
-        _loop.run(self._stream.aclose())
+        _loop.run(self._shutdown())
+
+    async def _shutdown(self) -> None:
+        # Cancel the pump and wait until it has unwound: closing the stream while the pump is still
+        # inside it (awaiting the provider's own clean-up) would fail with "already running".
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait((task,))
+        await self._stream.aclose()
 
     def __enter__(self) -> SyncStream:
         return self

@@ -6,6 +6,9 @@ reasoning tokens to the output price when the catalogue gives no separate price.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 from .types import Cost, ModelInfo, Usage
 
 _PER_TOKEN = 1e-6
@@ -30,29 +33,39 @@ def compute_cost(usage: Usage, info: ModelInfo | None) -> Cost | None:
     )
 
 
+_SNAPSHOT = re.compile(r"^-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|\d{2}-\d{4}|latest|v\d+(?::\d+)?)$")
+
+
 class Catalogue:
-    """Model lookup by ``"provider:model"``, falling back to the provider's ``"provider:*"`` entry
-    and to dated snapshots of a known model (``gpt-4o-2024-08-06`` → ``gpt-4o``)."""
+    """Model lookup by ``"provider:model"``, falling back to dated snapshots of a known model
+    (``gpt-4o-2024-08-06`` and ``claude-sonnet-4-5-20250929`` take their base model's prices) and
+    then to the provider's ``"provider:*"`` entry. Only snapshot suffixes match, so ``gpt-4o-mini``
+    never takes ``gpt-4o``'s prices."""
 
     def __init__(self, models: list[ModelInfo]) -> None:
         self._by_id = {m.id: m for m in models}
+        self._resolved: dict[str, ModelInfo | None] = {}
 
     def __len__(self) -> int:
         return len(self._by_id)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[ModelInfo]:
         return iter(self._by_id.values())
 
     def get(self, model: str) -> ModelInfo | None:
         found = self._by_id.get(model)
         if found is not None:
             return found
+        if model in self._resolved:
+            return self._resolved[model]
         provider, _, name = model.partition(":")
-        # Longest catalogue id that the requested name extends with a "-" suffix (a snapshot).
         best: ModelInfo | None = None
         for known_id, info in self._by_id.items():
             known_provider, _, known_name = known_id.partition(":")
-            extends = known_provider == provider and name.startswith(known_name + "-")
-            if extends and (best is None or len(known_id) > len(best.id)):
+            if known_provider != provider or not name.startswith(known_name):
+                continue
+            if _SNAPSHOT.match(name[len(known_name) :]) and (best is None or len(known_id) > len(best.id)):
                 best = info
-        return best or self._by_id.get(f"{provider}:*")
+        result = best or self._by_id.get(f"{provider}:*")
+        self._resolved[model] = result
+        return result

@@ -37,6 +37,18 @@ class LluminaryError(Exception):
         self.message = redact(message)
         super().__init__(self.message)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rebuilt from the fields, not by calling __init__ again: subclasses take other arguments
+        # (UnknownProviderError, BudgetExceededError), and errors cross processes (multiprocessing).
+        return (_rebuild, (type(self), self.message, dict(self.__dict__)))
+
+
+def _rebuild(cls: type[LluminaryError], message: str, state: dict[str, object]) -> LluminaryError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
+
 
 class ConfigurationError(LluminaryError):
     """Something is missing from the set-up, such as an API key; the message says what to set."""
@@ -115,16 +127,6 @@ class ProviderError(LluminaryError):
             f"{type(self).__name__}({self.message!r}, provider={self.provider!r}, "
             f"status={self.status!r}, request_id={self.request_id!r}, code={self.code!r})"
         )
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild, (type(self), self.message, dict(self.__dict__)))
-
-
-def _rebuild(cls: type[ProviderError], message: str, state: dict[str, object]) -> ProviderError:
-    err = cls.__new__(cls)
-    Exception.__init__(err, message)
-    err.__dict__.update(state)
-    return err
 
 
 class AuthenticationError(ProviderError):

@@ -38,7 +38,7 @@ def client(
     loops (``asyncio.run`` twice) gets one pool per loop instead of dead connections.
     """
     loop = asyncio.get_running_loop()
-    key = (timeout, connect_timeout, max_connections, tuple(sorted(extra.items())))
+    key = (timeout, connect_timeout, max_connections, tuple(sorted((k, repr(v)) for k, v in extra.items())))
     pools = _pools.get(loop)
     if pools is None:
         pools = _pools[loop] = {}
@@ -101,8 +101,9 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         return max(float(value), 0.0)
     except ValueError:
         pass
-    parsed = email.utils.parsedate_to_datetime(value) if value else None
-    if parsed is None:
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):  # neither seconds nor a date: ignore it rather than fail the call
         return None
     return max(parsed.timestamp() - time.time(), 0.0)
 

@@ -76,6 +76,7 @@ class PluginManager:
         self._entry_points: dict[str, EntryPoint] | None = None
         self._loaded: dict[str, object] = {}
         self._broken: dict[str, str] = {}
+        self._instances: dict[type, object] = {}  # class entry point -> its one instance
         self._builtin_names: set[str] = set()
         self._all_loaded = False
         self.generation = 0  # bumped on every (un)registration: caches derived from hooks check it
@@ -130,7 +131,12 @@ class PluginManager:
             try:
                 obj = ep.load()
                 if isinstance(obj, type):
-                    obj = obj()
+                    # Several names may point to one class (OpenAI-compatible prefixes): one instance
+                    # serves them all, or a broadcast hook (tracing) would run once per name.
+                    cls = obj
+                    obj = self._instances.get(cls)
+                    if obj is None:
+                        obj = self._instances[cls] = cls()
                 if self.pm.is_registered(obj):
                     pass  # one object may serve several names (OpenAI-compatible prefixes)
                 else:
@@ -159,7 +165,15 @@ class PluginManager:
     def register(self, plugin: object, name: str | None = None) -> str:
         """Register a plugin object directly (applications, tests, OpenAI-compatible servers)."""
         with self._lock:
-            registered = self.pm.register(plugin, name=name)
+            if name is None:
+                # A Provider's own name reads better in listings than pluggy's numeric id.
+                own = getattr(plugin, "name", None)
+                if isinstance(own, str) and own and self.pm.get_plugin(own) is None:
+                    name = own
+            try:
+                registered = self.pm.register(plugin, name=name)
+            except ValueError as exc:  # pluggy: this object or this name is registered already
+                raise PluginError(f"plugin {name or plugin!r} is already registered: {exc}") from None
             if registered is None:
                 raise PluginError(f"plugin {name or plugin!r} is blocked or already registered")
             self._loaded[registered] = plugin
@@ -176,6 +190,10 @@ class PluginManager:
             for key in [k for k, v in self._loaded.items() if v is plugin]:
                 del self._loaded[key]
             self.generation += 1
+
+    def load_error(self, name: str) -> str | None:
+        """Why the plugin ``name`` failed to load, or None if it did not fail."""
+        return self._broken.get(name)
 
     def get(self, name: str) -> object | None:
         return self._loaded.get(name) or self.pm.get_plugin(name)

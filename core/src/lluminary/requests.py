@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from .errors import RequestValidationError
+from .errors import RequestValidationError, register_secret
 from .tools import tool_from_function, validate_tool
 from .types import (
     ChatRequest,
@@ -159,8 +159,7 @@ def build_chat_request(
         raise RequestValidationError(f"tool names must be unique, got {names}")
     if isinstance(reasoning, str):
         reasoning = ReasoningConfig(effort=reasoning)  # type: ignore[arg-type]
-    if isinstance(api_key, str):
-        api_key = Secret(api_key)
+    api_key = _secret(api_key)
     return ChatRequest(
         model=model,
         messages=tuple(msgs),
@@ -202,8 +201,7 @@ def build_embed_request(
         raise RequestValidationError("embed needs at least one input text")
     if any(not isinstance(t, str) for t in texts):
         raise RequestValidationError("embed inputs must be strings")
-    if isinstance(api_key, str):
-        api_key = Secret(api_key)
+    api_key = _secret(api_key)
     return EmbedRequest(
         model=model,
         inputs=texts,
@@ -214,3 +212,13 @@ def build_embed_request(
         timeout=timeout,
         api_key=api_key,
     )
+
+
+def _secret(api_key: str | Secret | None) -> Secret | None:
+    """Wrap a per-call key and register it, so that redaction knows it even when the key has no
+    recognisable shape."""
+    if api_key is None:
+        return None
+    secret = Secret(api_key) if isinstance(api_key, str) else api_key
+    register_secret(secret.get())
+    return secret

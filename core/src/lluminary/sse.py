@@ -25,25 +25,31 @@ class SSEDecoder:
     """The WHATWG event-stream algorithm: ``data`` lines join with newlines, comments are
     dropped, a blank line dispatches, ``\\r\\n``, ``\\r`` and ``\\n`` all end lines."""
 
-    __slots__ = ("_buffer", "_event", "_data", "_id")
+    __slots__ = ("_buffer", "_event", "_data", "_id", "_skip_lf")
 
     def __init__(self) -> None:
         self._buffer = b""
         self._event = ""
         self._data: list[str] = []
         self._id: str | None = None
+        self._skip_lf = False
 
     def feed(self, chunk: bytes) -> Iterator[SSEEvent]:
+        if not chunk:
+            return
+        if self._skip_lf:
+            # The previous chunk ended with \r, which already ended its line: a \n right after it
+            # is the second half of that \r\n, not an empty line.
+            self._skip_lf = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
         buffer = self._buffer + chunk if self._buffer else chunk
         if b"\r" in buffer:
-            # A trailing \r may be the first half of \r\n: hold it until the next chunk says.
-            pending_cr = buffer.endswith(b"\r")
-            if pending_cr:
-                buffer = buffer[:-1]
-            *lines, rest = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-            self._buffer = rest + b"\r" if pending_cr else rest
-        else:
-            *lines, self._buffer = buffer.split(b"\n")
+            # A trailing \r ends its line now (an event must not wait for bytes that may never
+            # come); the \n that may follow in the next chunk is dropped there.
+            self._skip_lf = buffer.endswith(b"\r")
+            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        *lines, self._buffer = buffer.split(b"\n")
         for raw in lines:
             event = self._line(raw)
             if event is not None:
@@ -52,13 +58,14 @@ class SSEDecoder:
     def flush(self) -> bool:
         """End of stream. An event not closed by its blank line is dropped, as the spec says;
         returns True when one was pending, so the caller can report a truncated stream."""
-        pending = bool(self._buffer.strip(b"\r") or self._data or self._event)
-        self._buffer, self._event, self._data = b"", "", []
+        pending = bool(self._buffer or self._data or self._event)
+        self._buffer, self._event, self._data, self._skip_lf = b"", "", [], False
         return pending
 
     def _line(self, raw: bytes) -> SSEEvent | None:
         if not raw:
-            if not self._data and not self._event:
+            if not self._data:  # the spec: a blank line with no data dispatches nothing
+                self._event = ""
                 return None
             event = SSEEvent(self._event or "message", "\n".join(self._data), self._id)
             self._event = ""
@@ -66,7 +73,7 @@ class SSEDecoder:
             return event
         if raw[0] == 58:  # ":" comment / keep-alive
             return None
-        line = raw.decode("utf-8")
+        line = raw.decode("utf-8", "replace")  # as the spec says: never fail on a bad byte
         field, _, value = line.partition(":")
         if value[:1] == " ":
             value = value[1:]
@@ -92,9 +99,9 @@ class LineDecoder:
         for raw in lines:
             raw = raw.strip()
             if raw:
-                yield raw.decode("utf-8")
+                yield raw.decode("utf-8", "replace")
 
     def flush(self) -> Iterator[str]:
         raw, self._buffer = self._buffer.strip(), b""
         if raw:
-            yield raw.decode("utf-8")
+            yield raw.decode("utf-8", "replace")

@@ -134,7 +134,7 @@ class Accumulator:
         call_id, name, fragments, final = self._tools[index]
         if final is not None:
             return final  # type: ignore[no-any-return]
-        return ToolCallPart(call_id, name, parse_arguments("".join(fragments), provider=self.provider))
+        return ToolCallPart(call_id, name, parse_arguments("".join(fragments), provider=self.provider, tool=name))
 
     def response(self) -> ChatResponse:
         """The final response. Raises if the stream never finished."""
@@ -167,9 +167,11 @@ def parse_arguments(raw: str, *, provider: str = "", tool: str = "") -> dict[str
         err.raw_arguments = raw  # type: ignore[attr-defined]
         raise err from None
     if not isinstance(value, dict):
-        raise MalformedResponseError(
+        err = MalformedResponseError(
             f"tool call {tool!r} arguments are not a JSON object: {raw[:200]!r}", provider=provider
         )
+        err.raw_arguments = raw  # type: ignore[attr-defined]
+        raise err
     return value
 
 
@@ -186,7 +188,8 @@ def events_from_response(response: ChatResponse) -> Iterable[StreamEvent]:
             else:
                 yield ReasoningDelta(part.text, None, None, part.id)
                 if part.signature is not None:
-                    yield ReasoningDelta("", part.signature)
+                    # The id again: a block with no text has only this event to carry it.
+                    yield ReasoningDelta("", part.signature, None, part.id)
         elif isinstance(part, ToolCallPart):
             yield ToolCallStart(tool_index, part.id, part.name)
             if part.arguments:

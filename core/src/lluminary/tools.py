@@ -28,8 +28,8 @@ _SIMPLE: dict[Any, dict[str, Any]] = {
 
 
 def tool(fn: Callable[..., Any] | None = None, *, name: str | None = None, description: str | None = None) -> Any:
-    """Build a :class:`Tool` from ``fn``; usable as ``tool(fn)`` or as a decorator factory
-    ``@tool(name="lookup")`` (the decorator returns the Tool and keeps ``fn`` on ``tool_function``)."""
+    """Build a :class:`Tool` from ``fn``: ``tool(fn)``, ``@tool`` or ``@tool(name="lookup")``.
+    The decorated name becomes the :class:`Tool` (a description for the model, not a callable)."""
     if fn is None:
         return lambda f: tool(f, name=name, description=description)
     return tool_from_function(fn, name=name, description=description)
@@ -38,7 +38,10 @@ def tool(fn: Callable[..., Any] | None = None, *, name: str | None = None, descr
 def tool_from_function(fn: Callable[..., Any], *, name: str | None = None, description: str | None = None) -> Tool:
     """The :class:`Tool` describing ``fn``'s arguments."""
     signature = inspect.signature(fn)
-    hints = typing.get_type_hints(fn, include_extras=True)
+    try:
+        hints = typing.get_type_hints(fn, include_extras=True)
+    except (NameError, TypeError) as exc:  # an annotation that names something out of reach
+        raise RequestValidationError(f"cannot read the type hints of {fn!r}: {exc}") from None
     summary, param_docs = parse_docstring(inspect.getdoc(fn) or "")
     properties: dict[str, Any] = {}
     required: list[str] = []
@@ -56,7 +59,9 @@ def tool_from_function(fn: Callable[..., Any], *, name: str | None = None, descr
     parameters: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         parameters["required"] = required
-    result = Tool(name or fn.__name__, description if description is not None else summary, parameters)
+    result = Tool(
+        fn.__name__ if name is None else name, description if description is not None else summary, parameters
+    )
     validate_tool(result)
     return result
 
@@ -105,7 +110,7 @@ def schema_for(hint: Any) -> Mapping[str, Any]:
         value = dict(schema_for(args[1])) if len(args) == 2 else {}
         return {"type": "object", "additionalProperties": value} if value else {"type": "object"}
     if _is_typed_dict(hint):
-        return _object_schema(typing.get_type_hints(hint), set(getattr(hint, "__required_keys__", ())))
+        return _typed_dict_schema(hint)
     if (isinstance(hint, type) and hasattr(hint, "__attrs_attrs__")) or hasattr(hint, "__dataclass_fields__"):
         return _record_schema(hint)
     raise RequestValidationError(f"cannot build a JSON schema for type {hint!r}")
@@ -118,6 +123,19 @@ def _is_typed_dict(hint: Any) -> bool:
         and hasattr(hint, "__annotations__")
         and hasattr(hint, "__total__")
     )
+
+
+def _typed_dict_schema(hint: Any) -> dict[str, Any]:
+    # ``__required_keys__`` is wrong under ``from __future__ import annotations`` before Python 3.14
+    # (the class sees NotRequired[...] as a string), so Required/NotRequired are read from the hints.
+    fields = typing.get_type_hints(hint, include_extras=True)
+    required = set(getattr(hint, "__required_keys__", ()))
+    for key, field_hint in fields.items():
+        origin = typing.get_origin(field_hint)
+        if origin is typing.NotRequired or origin is typing.Required:
+            fields[key] = typing.get_args(field_hint)[0]
+            (required.add if origin is typing.Required else required.discard)(key)
+    return _object_schema(fields, required)
 
 
 def _object_schema(fields: Mapping[str, Any], required: set[str]) -> dict[str, Any]:
@@ -153,61 +171,90 @@ def _json_safe(value: Any) -> bool:
     )
 
 
-_GOOGLE_SECTION = re.compile(r"^(Args|Arguments|Parameters|Params):\s*$")
-_NUMPY_RULE = re.compile(r"^-{3,}\s*$")
+_PARAM_SECTIONS = {"args", "arguments", "parameters", "params", "keyword args", "keyword arguments", "other parameters"}
+_OTHER_SECTIONS = {
+    "returns", "return", "yields", "yield", "raises", "raise", "examples", "example", "notes", "note",
+    "attributes", "see also", "warnings", "warning", "references", "todo",
+}  # fmt: skip
+_NUMPY_RULE = re.compile(r"^\s*-{3,}\s*$")
 _SPHINX_PARAM = re.compile(r"^:param\s+(?:[^:]*\s)?(\w+):\s*(.*)$")
+_SPHINX_FIELD = re.compile(r"^:\w[^:]*:")
+
+
+def _section(lines: Sequence[str], i: int) -> tuple[str, bool] | None:
+    """Whether line ``i`` opens a section: ``("params" | "other", numpy_style)``, else None.
+    Google sections are ``Args:``; NumPy sections are a title underlined with dashes."""
+    stripped = lines[i].strip()
+    numpy = i + 1 < len(lines) and _NUMPY_RULE.match(lines[i + 1]) is not None
+    if numpy:
+        title = stripped.lower()
+    elif stripped.endswith(":") and not stripped.startswith(":"):
+        title = stripped[:-1].strip().lower()
+    else:
+        return None
+    if title in _PARAM_SECTIONS:
+        return "params", numpy
+    if title in _OTHER_SECTIONS or numpy:
+        return "other", numpy
+    return None
 
 
 def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
-    """The summary (text before any section) and parameter descriptions of a docstring."""
-    lines = doc.splitlines()
+    """The summary (text before any section) and parameter descriptions of a docstring.
+
+    Reads Google (``Args:`` with ``name (type): text``), NumPy (``Parameters`` underlined, with
+    ``name : type`` and the text indented below) and Sphinx (``:param [type] name: text``)."""
+    lines = doc.expandtabs().splitlines()
     summary: list[str] = []
     params: dict[str, str] = {}
-    i = 0
     in_summary = True
-    current: str | None = None
+    mode = ""  # "" (free text), "params", "sphinx" or "other"
+    numpy = False
+    indent: int | None = None
+    current: list[str] = []  # the parameters that continuation lines extend
+    i = 0
     while i < len(lines):
         line = lines[i]
         stripped = line.strip()
+        section = _section(lines, i) if stripped else None
+        if section is not None:
+            in_summary = False
+            mode, numpy = section
+            indent, current = None, []
+            i += 2 if numpy else 1
+            continue
+        i += 1
+        if not stripped:
+            continue
         sphinx = _SPHINX_PARAM.match(stripped)
         if sphinx:
-            in_summary = False
-            current = sphinx.group(1)
-            params[current] = sphinx.group(2).strip()
-        elif _GOOGLE_SECTION.match(stripped) or (
-            stripped in ("Parameters", "Params") and i + 1 < len(lines) and _NUMPY_RULE.match(lines[i + 1].strip())
-        ):
-            in_summary = False
-            numpy = not stripped.endswith(":")
-            i += 2 if numpy else 1
-            indent: int | None = None
-            current = None
-            while i < len(lines):
-                raw = lines[i]
-                if not raw.strip():
-                    i += 1
-                    continue
-                level = len(raw) - len(raw.lstrip())
-                if indent is None:
-                    indent = level
-                if level < indent or (numpy and _NUMPY_RULE.match(lines[i + 1].strip() if i + 1 < len(lines) else "")):
-                    break
-                text = raw.strip()
-                if level == indent:
-                    head, _, rest = text.partition(":")
-                    current = head.split("(")[0].strip()
-                    params[current] = rest.strip()
-                elif current is not None:
-                    params[current] = f"{params[current]} {text}".strip()
-                i += 1
-            continue
-        elif in_summary and re.match(r"^(Returns?|Raises|Yields|Examples?):\s*$", stripped):
-            in_summary = False
-        elif current is not None and stripped and not stripped.startswith(":") and not in_summary:
-            params[current] = f"{params[current]} {stripped}".strip()
+            in_summary, mode = False, "sphinx"
+            current = [sphinx.group(1)]
+            params[current[0]] = sphinx.group(2).strip()
+        elif _SPHINX_FIELD.match(stripped):  # :returns:, :type x:, :raises E: end a :param
+            in_summary, mode, current = False, "other", []
+        elif mode == "params":
+            level = len(line) - len(line.lstrip())
+            if indent is None:
+                indent = level
+            if level < indent:  # dedented past the entries: the section is over
+                mode, current = "other", []
+            elif level == indent:
+                head, _, rest = stripped.partition(":")
+                if numpy:  # "name : type" (or "x, y : type"); the text follows, indented
+                    current = [n.strip().lstrip("*") for n in head.split(",") if n.strip()]
+                    rest = ""
+                else:  # "name (type): text"
+                    current = [head.split("(")[0].strip().lstrip("*")]
+                for name in current:
+                    params[name] = rest.strip()
+            else:
+                for name in current:
+                    params[name] = f"{params[name]} {stripped}".strip()
+        elif mode == "sphinx" and current:
+            params[current[0]] = f"{params[current[0]]} {stripped}".strip()
         elif in_summary:
-            summary.append(line)
-        i += 1
+            summary.append(stripped)
     return " ".join(" ".join(summary).split()), params
 
 

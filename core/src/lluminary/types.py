@@ -15,7 +15,7 @@ Token conventions (the same for every provider, so cost is computed once, in the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Union
+from typing import Any, Literal, Union, get_origin
 
 import attrs
 
@@ -500,7 +500,9 @@ def _make_converter() -> Any:
     conv.register_structure_hook(bytes, lambda v, _: base64.b64decode(v))
     conv.register_unstructure_hook(Secret, lambda _s: None)
     conv.register_structure_hook(Secret, lambda v, _: None if v is None else Secret(v))
-    conv.register_unstructure_hook(frozenset, sorted)
+    # ``frozenset[str]`` fields (ModelInfo.capabilities) are generic aliases, which a hook registered
+    # for the bare ``frozenset`` class does not match: without this they reach json.dumps as sets.
+    conv.register_unstructure_hook_func(_is_frozenset, sorted)
 
     part_tags = {
         TextPart: "text",
@@ -529,6 +531,10 @@ def _make_converter() -> Any:
         base = cattrs.gen.make_dict_unstructure_fn(cls, conv, api_key=cattrs.gen.override(omit=True))
         conv.register_unstructure_hook(cls, base)
     return conv
+
+
+def _is_frozenset(cls: Any) -> bool:
+    return cls is frozenset or get_origin(cls) is frozenset
 
 
 def _tagged(unstructure: Any, tag: str) -> Any:
