@@ -65,7 +65,7 @@ class Client:
     """A configured entry point. Cheap to create; holds no connections itself (providers pool them).
 
     ``cache``: a URL (``memory://``, ``redis://localhost:6379/0``), a backend object, ``False`` for
-    none, or None to read ``LLUMINARY_CACHE``. ``retries``: attempts per model, or a
+    none, or None to read ``LLUMINARY_CACHE``. ``retries``: attempts per model (default 3), or a
     :class:`RetryPolicy`. ``fallbacks``: models tried in order when a model fails for good.
     ``budget``: dollars this client may spend; calls beyond it raise. ``exporters``: plugin names
     to load for tracing (default ``LLUMINARY_EXPORTERS``).
@@ -76,14 +76,19 @@ class Client:
         *,
         cache: str | CacheBackend | bool | None = None,
         cache_ttl: float | None = None,
-        retries: int | RetryPolicy = 3,
+        retries: int | RetryPolicy | None = None,
         fallbacks: Sequence[str] = (),
         budget: float | None = None,
         exporters: Sequence[str] | None = None,
         plugins: PluginManager | None = None,
     ) -> None:
         self.plugins = plugins or plugin_manager()
-        self.retry = retries if isinstance(retries, RetryPolicy) else RetryPolicy(max_attempts=max(1, retries))
+        if retries is None:
+            self.retry = RetryPolicy()
+        elif isinstance(retries, RetryPolicy):
+            self.retry = retries
+        else:
+            self.retry = RetryPolicy(max_attempts=max(1, retries))
         self.fallbacks = tuple(fallbacks)
         self.budget = budget
         self.cache_ttl = cache_ttl

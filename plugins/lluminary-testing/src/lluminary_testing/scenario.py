@@ -48,6 +48,12 @@ class Scenario:
     ``text`` and ``reasoning`` are given as the pieces a streaming provider sends (a plain string
     is one piece). ``finish`` defaults to ``tool_calls`` when there are tool calls. ``fault``
     applies to the rendered HTTP reply (streamed or not).
+
+    ``signature`` is the opaque token that carries reasoning into the next turn (Anthropic's
+    thinking ``signature``, OpenAI's ``encrypted_content``). ``unknown_events`` asks the server to
+    add event types and JSON keys no client knows (as providers do when they ship a feature), and
+    ``malformed`` to break the answer: a frame whose data is not JSON after the first event when
+    streamed, a body that is not JSON otherwise.
     """
 
     text: str | Sequence[str] = ""
@@ -62,6 +68,8 @@ class Scenario:
     id: str = "resp_fake_1"
     fault: Fault | None = None
     stop_sequence: str | None = None
+    unknown_events: bool = False
+    malformed: bool = False
 
     @property
     def text_pieces(self) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ import struct
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
@@ -33,8 +33,9 @@ class Fault:
 
     * ``delay_headers``: seconds of silence before the status line (a slow or hung server);
     * ``chunk_delay``: seconds between body chunks;
-    * ``reset_after``: abort the TCP connection (RST) after this many chunks;
-    * ``truncate_after``: close the connection after this many chunks, mid chunked body;
+    * ``reset_after``: abort the TCP connection (RST) after this many chunks (for a reply that is
+      not streamed: after this many body pieces, so ``0`` resets right after the headers);
+    * ``truncate_after``: close the connection after this many chunks, mid body;
     * ``end_after``: end the body cleanly after this many chunks (a stream cut short by the peer);
     * ``rechunk``: re-split the body into pieces of this many bytes (splits UTF-8 characters,
       ``\\r\\n`` pairs and JSON anywhere).
@@ -123,7 +124,7 @@ class FakeServer:
 
     # ---- lifecycle
 
-    def start(self) -> FakeServer:
+    def start(self) -> Self:
         ready = threading.Event()
         errors: list[BaseException] = []
 
@@ -175,7 +176,7 @@ class FakeServer:
             self._thread.join(timeout=5)
         self._loop = None
 
-    def __enter__(self) -> FakeServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -270,6 +271,16 @@ class FakeServer:
         head.extend(f"{k}: {v}" for k, v in headers.items())
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
         if not reply.stream:
+            cut = fault.reset_after if fault.reset_after is not None else fault.truncate_after
+            if cut is not None:
+                # A body cut short: the Content-Length promised more than arrives.
+                writer.write(b"".join(chunks[:cut]))
+                await writer.drain()
+                if fault.reset_after is not None:
+                    _abort(writer)
+                else:
+                    writer.close()
+                return False
             writer.write(b"".join(chunks))
             await writer.drain()
             return True

@@ -1,0 +1,160 @@
+"""What a ``/v2/chat`` answer means in unified terms: finish reasons, usage, citations, tool-call
+arguments, and a non-streamed body as the events its stream would have produced.
+
+``generate`` accumulates :func:`events_from_body`, so a generated response and an accumulated
+stream of the same answer are built by the same code and compare equal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from lluminary.errors import MalformedResponseError
+from lluminary.streaming import finish_reason_of, parse_arguments
+from lluminary.types import (
+    Citation,
+    CitationEvent,
+    Finish,
+    FinishReason,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEnd,
+    ToolCallPart,
+    ToolCallStart,
+    Usage,
+    UsageEvent,
+)
+
+PROVIDER = "cohere"
+
+FINISH_REASONS: dict[str, FinishReason] = {
+    "COMPLETE": "stop",
+    "STOP_SEQUENCE": "stop",
+    "MAX_TOKENS": "length",
+    "TOOL_CALL": "tool_calls",
+    "ERROR": "error",
+    "TIMEOUT": "error",
+    # API v1's extra values; v2 documents none of them, but a deployment that still sends one
+    # (a safety stop above all) must not be misread.
+    "ERROR_TOXIC": "content_filter",
+    "ERROR_LIMIT": "length",
+    "USER_CANCEL": "other",
+}
+
+
+def finish_reason(raw: str | None, *, has_tool_calls: bool) -> FinishReason:
+    if raw is None:
+        return "tool_calls" if has_tool_calls else "stop"
+    return finish_reason_of(has_tool_calls, FINISH_REASONS.get(raw.upper(), "other"))
+
+
+def usage(raw: Any) -> Usage:
+    """``usage.tokens`` (everything the model read and wrote) when present, else ``billed_units``;
+    ``cached_tokens`` is the cache-read part of the input."""
+    if not isinstance(raw, Mapping):
+        return Usage()
+    counts = raw.get("tokens")
+    if not isinstance(counts, Mapping) or not counts:
+        counts = raw.get("billed_units")
+    if not isinstance(counts, Mapping):
+        counts = {}
+    input_tokens = _int(counts.get("input_tokens"))
+    cached = min(_int(raw.get("cached_tokens")), input_tokens)
+    return Usage(input_tokens=input_tokens, output_tokens=_int(counts.get("output_tokens")), cache_read_tokens=cached)
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, Mapping) else _EMPTY
+
+
+_EMPTY: Mapping[str, Any] = {}
+
+
+def _int(value: Any) -> int:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+
+
+def citation(raw: Any) -> Citation | None:
+    if not isinstance(raw, Mapping):
+        return None
+    start, end = raw.get("start"), raw.get("end")
+    sources = raw.get("sources")
+    return Citation(
+        text=str(raw.get("text") or ""),
+        start=start if isinstance(start, int) else None,
+        end=end if isinstance(end, int) else None,
+        sources=tuple(s for s in sources if isinstance(s, Mapping)) if isinstance(sources, list) else (),
+    )
+
+
+def tool_arguments(raw: str, name: str, provider: str = PROVIDER) -> dict[str, Any]:
+    """Parse a call's JSON arguments; Cohere sends ``null`` (or nothing) for a tool without any."""
+    if raw.strip() == "null":
+        return {}
+    return parse_arguments(raw, provider=provider, tool=name)
+
+
+def events_from_body(body: Any, model: str, provider: str = PROVIDER) -> Iterator[StreamEvent]:
+    """The events the stream of this non-streamed answer carries, in stream order: thinking and
+    text content in order, the tool plan, the tool calls, citations, usage, finish."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("message"), Mapping):
+        raise MalformedResponseError(f"a chat answer without a message: {str(body)[:200]!r}", provider=provider)
+    message: Mapping[str, Any] = body["message"]
+    content = message.get("content")
+    if isinstance(content, str):
+        content = [{"type": "text", "text": content}]
+    for item in content if isinstance(content, list) else ():
+        if not isinstance(item, Mapping):
+            continue
+        kind = item.get("type")
+        if kind == "thinking":
+            thinking = item.get("thinking")
+            if isinstance(thinking, str) and thinking:
+                yield ReasoningDelta(thinking)
+        elif kind == "text" or (kind is None and "text" in item):
+            text = item.get("text")
+            if isinstance(text, str) and text:
+                yield TextDelta(text)
+    plan = message.get("tool_plan")
+    if isinstance(plan, str) and plan:
+        yield ReasoningDelta(plan)
+    calls = message.get("tool_calls")
+    index = 0
+    for call in calls if isinstance(calls, list) else ():
+        if not isinstance(call, Mapping):
+            continue
+        function = mapping(call.get("function"))
+        call_id = str(call.get("id") or "")
+        name = str(function.get("name") or "")
+        raw_args = function.get("arguments")
+        if isinstance(raw_args, str):
+            arguments = raw_args
+        elif raw_args is None:
+            arguments = ""
+        else:  # an object where a JSON string belongs: take it as meant
+            arguments = json.dumps(raw_args, ensure_ascii=False)
+        yield ToolCallStart(index, call_id, name)
+        if arguments:
+            yield ToolCallDelta(index, arguments)
+        yield ToolCallEnd(index, ToolCallPart(call_id, name, tool_arguments(arguments, name, provider)))
+        index += 1
+    citations = message.get("citations")
+    for raw in citations if isinstance(citations, list) else ():
+        found = citation(raw)
+        if found is not None:
+            yield CitationEvent(found)
+    yield UsageEvent(usage(body.get("usage")))
+    raw_finish = body.get("finish_reason")
+    raw_finish = raw_finish if isinstance(raw_finish, str) else None
+    body_id = body.get("id")
+    yield Finish(
+        finish_reason(raw_finish, has_tool_calls=index > 0),
+        raw_finish,
+        model,
+        body_id if isinstance(body_id, str) else None,
+    )

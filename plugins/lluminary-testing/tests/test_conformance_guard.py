@@ -1,0 +1,63 @@
+"""The conformance suite's own rules: standard tests cannot be deleted or quietly replaced,
+every standard test says how to troubleshoot it, and capability flags skip with a reason."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from lluminary_testing.conformance import ProviderConformance, standard_tests, violations
+
+
+class _Deleted(ProviderConformance):
+    test_generate_text = None  # type: ignore[assignment]
+
+
+class _Replaced(ProviderConformance):
+    async def test_stream_text(self) -> None:  # type: ignore[override]
+        """Weaker."""
+
+
+class _XFailed(ProviderConformance):
+    @pytest.mark.xfail(reason="this provider cannot stream text pieces as they come")
+    async def test_stream_text(self) -> None:  # type: ignore[override]
+        """Marked."""
+
+
+class _XFailedWithoutReason(ProviderConformance):
+    @pytest.mark.xfail
+    async def test_stream_text(self) -> None:  # type: ignore[override]
+        """Marked without saying why."""
+
+
+def test_deleting_a_standard_test_is_a_violation() -> None:
+    found = violations(_Deleted, ProviderConformance)
+    assert len(found) == 1 and "test_generate_text was deleted" in found[0]
+
+
+def test_replacing_a_standard_test_without_xfail_is_a_violation() -> None:
+    found = violations(_Replaced, ProviderConformance)
+    assert len(found) == 1 and "test_stream_text is overridden" in found[0]
+    assert len(violations(_XFailedWithoutReason, ProviderConformance)) == 1
+
+
+def test_an_xfail_with_a_reason_is_allowed() -> None:
+    assert violations(_XFailed, ProviderConformance) == []
+    assert violations(ProviderConformance, ProviderConformance) == []
+
+
+def test_the_guard_itself_cannot_be_removed() -> None:
+    with pytest.raises(TypeError, match="test_no_standard_test_removed"):
+        type("_NoGuard", (ProviderConformance,), {"test_no_standard_test_removed": None})
+
+
+def test_every_standard_test_has_a_troubleshooting_note() -> None:
+    tests = standard_tests(ProviderConformance)
+    assert len(tests) > 40
+    missing = [name for name, fn in tests.items() if "Troubleshooting:" not in (inspect.getdoc(fn) or "")]
+    assert missing == []
+
+
+def test_guard_test_fails_for_a_violating_subclass() -> None:
+    with pytest.raises(pytest.fail.Exception, match="test_generate_text was deleted"):
+        _Deleted().test_no_standard_test_removed()
