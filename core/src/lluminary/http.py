@@ -139,7 +139,7 @@ CONTEXT_LENGTH_MARKERS = (
     "maximum context",
     "too many tokens",
     "input is too long",
-    "exceeds the maximum",
+    "exceeds the maximum number of tokens",
 )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 
 import pytest
+
 from lluminary_testing.conformance import ProviderConformance, standard_tests, violations
 
 
@@ -32,12 +33,14 @@ class _XFailedWithoutReason(ProviderConformance):
 
 def test_deleting_a_standard_test_is_a_violation() -> None:
     found = violations(_Deleted, ProviderConformance)
-    assert len(found) == 1 and "test_generate_text was deleted" in found[0]
+    assert len(found) == 1
+    assert "test_generate_text was deleted" in found[0]
 
 
 def test_replacing_a_standard_test_without_xfail_is_a_violation() -> None:
     found = violations(_Replaced, ProviderConformance)
-    assert len(found) == 1 and "test_stream_text is overridden" in found[0]
+    assert len(found) == 1
+    assert "test_stream_text is overridden" in found[0]
     assert len(violations(_XFailedWithoutReason, ProviderConformance)) == 1
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx2
 import pytest
+
 from lluminary.sse import SSEDecoder
 from lluminary.types import Usage
 from lluminary_testing import ErrorScenario, Fault, Scenario, ToolCallSpec
@@ -86,7 +87,11 @@ class _Reader:
             if not value:
                 if self.pos < len(self.lines) and self.lines[self.pos][0] > indent:
                     result[key] = self.block(self.lines[self.pos][0])
-                elif self.pos < len(self.lines) and self.lines[self.pos][0] == indent and self.lines[self.pos][1].startswith("- "):
+                elif (
+                    self.pos < len(self.lines)
+                    and self.lines[self.pos][0] == indent
+                    and self.lines[self.pos][1].startswith("- ")
+                ):
                     result[key] = self.sequence(indent)
                 else:
                     result[key] = None
@@ -214,7 +219,11 @@ def stream_event_schema(kind: str, schemas: Mapping[str, Any]) -> str | None:
 
 def test_the_checker_has_teeth(schemas: Mapping[str, Any]) -> None:
     """The spec reader and checker catch missing fields, wrong types and bad enum values."""
-    found = problems({"object": "chat.completion", "created": "soon", "choices": [{"index": 0}]}, schemas["CreateChatCompletionResponse"], schemas)
+    found = problems(
+        {"object": "chat.completion", "created": "soon", "choices": [{"index": 0}]},
+        schemas["CreateChatCompletionResponse"],
+        schemas,
+    )
     assert "$: missing required 'id'" in found
     assert any("created" in f and "integer" in f for f in found)
     assert "$.choices[0]: missing required 'message'" in found
@@ -285,20 +294,28 @@ def test_chat_stream_conforms(server: FakeOpenAIServer, schemas: Mapping[str, An
     chunks = [json.loads(data) for _, data in events[:-1]]
     for chunk in chunks:
         assert_conforms(chunk, "CreateChatCompletionStreamResponse", schemas)
-        assert chunk["obfuscation"] and chunk["system_fingerprint"] and chunk["service_tier"]
+        assert chunk["obfuscation"]
+        assert chunk["system_fingerprint"]
+        assert chunk["service_tier"]
         assert "usage" in chunk
     first = chunks[0]["choices"][0]["delta"]
     assert first == {"role": "assistant", "content": "", "refusal": None}
     # tool-call fragments: only index always present; the first carries id/type/name and "" arguments
     fragments = [tc for c in chunks if c["choices"] for tc in c["choices"][0]["delta"].get("tool_calls", ())]
-    assert fragments[0] == {"index": 0, "id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": ""}}
+    assert fragments[0] == {
+        "index": 0,
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": ""},
+    }
     assert fragments[1] == {"index": 0, "function": {"arguments": '{"ci'}}
     assert [f["index"] for f in fragments] == [0, 0, 0, 1, 1]
     # finish_reason on a chunk of its own, then the usage chunk with choices []
     finish_chunk, usage_chunk = chunks[-2], chunks[-1]
     assert finish_chunk["choices"][0] == {"index": 0, "delta": {}, "logprobs": None, "finish_reason": "tool_calls"}
     assert all(c["usage"] is None for c in chunks[:-1])
-    assert usage_chunk["choices"] == [] and usage_chunk["usage"]["total_tokens"] == 29
+    assert usage_chunk["choices"] == []
+    assert usage_chunk["usage"]["total_tokens"] == 29
 
 
 def test_chat_stream_opening_with_a_tool_call(server: FakeOpenAIServer) -> None:
@@ -307,27 +324,52 @@ def test_chat_stream_opening_with_a_tool_call(server: FakeOpenAIServer) -> None:
     first = json.loads(events[0][1])
     assert "usage" not in first  # no include_usage, no usage key
     delta = first["choices"][0]["delta"]
-    assert delta["role"] == "assistant" and delta["content"] is None
+    assert delta["role"] == "assistant"
+    assert delta["content"] is None
     assert delta["tool_calls"][0]["id"] == "call_9"
 
 
 def test_chat_stream_error_frame(server: FakeOpenAIServer) -> None:
     server.script(ErrorScenario("server", message="boom", in_stream=True, request_id="req_x"))
     response = post(server, "/v1/chat/completions", {**CHAT, "stream": True})
-    assert response.status_code == 200 and response.headers["x-request-id"] == "req_x"
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] == "req_x"
     data = [json.loads(d) for _, d in frames(response)]
     assert data[-1] == {"error": {"message": "boom", "type": "server_error", "param": None, "code": None}}
 
 
-@pytest.mark.parametrize("kind", ["authentication", "permission", "not_found", "rate_limit", "context_length", "invalid_request", "request_too_large", "content_filter", "server", "overloaded"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "authentication",
+        "permission",
+        "not_found",
+        "rate_limit",
+        "context_length",
+        "invalid_request",
+        "request_too_large",
+        "content_filter",
+        "server",
+        "overloaded",
+    ],
+)
 def test_errors_conform(server: FakeOpenAIServer, schemas: Mapping[str, Any], kind: str) -> None:
     server.script(ErrorScenario(kind, message="nope", retry_after=1.5, request_id="req_err"))  # type: ignore[arg-type]
     response = post(server, "/v1/chat/completions", CHAT)
-    expected = {"authentication": 401, "permission": 403, "not_found": 404, "rate_limit": 429, "request_too_large": 413, "server": 500, "overloaded": 503}
+    expected = {
+        "authentication": 401,
+        "permission": 403,
+        "not_found": 404,
+        "rate_limit": 429,
+        "request_too_large": 413,
+        "server": 500,
+        "overloaded": 503,
+    }
     assert response.status_code == expected.get(kind, 400)
     assert_conforms(response.json(), "ErrorResponse", schemas)
     assert response.headers["x-request-id"] == "req_err"
-    assert response.headers["retry-after"] == "2" and response.headers["retry-after-ms"] == "1500"
+    assert response.headers["retry-after"] == "2"
+    assert response.headers["retry-after-ms"] == "1500"
     if kind == "context_length":
         assert response.json()["error"]["code"] == "context_length_exceeded"
 
@@ -335,8 +377,14 @@ def test_errors_conform(server: FakeOpenAIServer, schemas: Mapping[str, Any], ki
 def test_validation_rejects_what_openai_rejects(server: FakeOpenAIServer) -> None:
     assert post(server, "/v1/chat/completions", CHAT, headers={}).status_code == 401
     assert post(server, "/chat/completions", CHAT).status_code == 404
-    bad_tool_order = {"model": "m", "messages": [{"role": "user", "content": "x"}, {"role": "tool", "tool_call_id": "c", "content": "r"}]}
-    assert "preceeding message with 'tool_calls'" in post(server, "/v1/chat/completions", bad_tool_order).json()["error"]["message"]
+    bad_tool_order = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "x"}, {"role": "tool", "tool_call_id": "c", "content": "r"}],
+    }
+    assert (
+        "preceeding message with 'tool_calls'"
+        in post(server, "/v1/chat/completions", bad_tool_order).json()["error"]["message"]
+    )
     options_without_stream = {**CHAT, "stream_options": {"include_usage": True}}
     assert post(server, "/v1/chat/completions", options_without_stream).status_code == 400
     assert post(server, "/v1/embeddings", {"model": "text-embedding-3-small", "input": ["x"] * 2049}).status_code == 400
@@ -353,7 +401,13 @@ def test_compatible_server_quirks(server: FakeOpenAIServer) -> None:
     server.obfuscation = False
     server.usage = False
     server.script(Scenario(text="Hi", reasoning=["Think", "ing"]))
-    chunks = [json.loads(d) for _, d in frames(post(server, "/v1/chat/completions", {**CHAT, "stream": True, "stream_options": {"include_usage": True}})) if d != "[DONE]"]
+    chunks = [
+        json.loads(d)
+        for _, d in frames(
+            post(server, "/v1/chat/completions", {**CHAT, "stream": True, "stream_options": {"include_usage": True}})
+        )
+        if d != "[DONE]"
+    ]
     assert all("obfuscation" not in c and "usage" not in c for c in chunks)
     assert [c["choices"][0]["delta"].get("reasoning_content") for c in chunks[1:3]] == ["Think", "ing"]
 
@@ -403,7 +457,8 @@ def test_response_stream_conforms(server: FakeOpenAIServer, schemas: Mapping[str
         sequence.append(payload["sequence_number"])
     assert sequence == list(range(len(events)))
     names = [name for name, _ in events]
-    assert names[0] == "response.created" and names[-1] == "response.completed"
+    assert names[0] == "response.created"
+    assert names[-1] == "response.completed"
     fc = names.index("response.function_call_arguments.delta")
     assert names[fc - 1] == "response.output_item.added"
     assert names[fc + 2 :][:2] == ["response.function_call_arguments.done", "response.output_item.done"]
@@ -422,11 +477,17 @@ def test_response_stream_error_event(server: FakeOpenAIServer, schemas: Mapping[
 
 
 def test_embeddings_conform(server: FakeOpenAIServer, schemas: Mapping[str, Any]) -> None:
-    data = post(server, "/v1/embeddings", {"model": "text-embedding-3-small", "input": ["a", "b"], "dimensions": 8}).json()
+    data = post(
+        server, "/v1/embeddings", {"model": "text-embedding-3-small", "input": ["a", "b"], "dimensions": 8}
+    ).json()
     assert_conforms(data, "CreateEmbeddingResponse", schemas)
     assert [len(d["embedding"]) for d in data["data"]] == [8, 8]
     assert data["data"][0]["embedding"] == embedding_vector("a", 8)
-    encoded = post(server, "/v1/embeddings", {"model": "text-embedding-3-small", "input": "a", "dimensions": 8, "encoding_format": "base64"}).json()
+    encoded = post(
+        server,
+        "/v1/embeddings",
+        {"model": "text-embedding-3-small", "input": "a", "dimensions": 8, "encoding_format": "base64"},
+    ).json()
     raw = base64.b64decode(encoded["data"][0]["embedding"])
     assert list(struct.unpack("<8f", raw)) == embedding_vector("a", 8)
     full = post(server, "/v1/embeddings", {"model": "text-embedding-3-large", "input": "a"}).json()

@@ -55,8 +55,9 @@ FINISH_REASONS = {
     "tool_calls": "tool_calls",
     "error": "error",
     "other": "error",
-    # Mistral's schema has no safety finish reason; guardrail blocks are rendered like OpenAI's.
-    "content_filter": "content_filter",
+    # Mistral has no safety finish reason (guardrails block the request with an error instead):
+    # a scenario that asks for one ends as a plain stop.
+    "content_filter": "stop",
 }
 
 #: the closed request schema (``additionalProperties: false``) of ChatCompletionRequest

@@ -97,7 +97,13 @@ class FakeOpenAIServer(FakeServer):
         path = request.path
         if request.method == "GET" and path == MODELS_PATH:
             return Reply.json(
-                {"object": "list", "data": [{"id": m, "object": "model", "created": 0, "owned_by": "system"} for m in ("gpt-4o-mini", "text-embedding-3-small")]},
+                {
+                    "object": "list",
+                    "data": [
+                        {"id": m, "object": "model", "created": 0, "owned_by": "system"}
+                        for m in ("gpt-4o-mini", "text-embedding-3-small")
+                    ],
+                },
                 headers=self._headers(),
             )
         if path in (EMBEDDINGS_PATH, INPUT_TOKENS_PATH):
@@ -171,11 +177,29 @@ class FakeOpenAIServer(FakeServer):
         return invalid_url(request, self._rid())
 
     def render_stream_error(self, scenario: ErrorScenario, path: str) -> Reply:
-        status, etype, code, param = ERRORS.get(scenario.kind, ERRORS["server"])
+        _status, etype, code, param = ERRORS.get(scenario.kind, ERRORS["server"])
         if path == RESPONSES_PATH:
-            frames = sse([("error", {"type": "error", "code": code or etype, "message": scenario.message, "param": param, "sequence_number": 0})])
+            frames = sse(
+                [
+                    (
+                        "error",
+                        {
+                            "type": "error",
+                            "code": code or etype,
+                            "message": scenario.message,
+                            "param": param,
+                            "sequence_number": 0,
+                        },
+                    )
+                ]
+            )
         else:
-            first = self._chunk(Scenario(), [{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}], None, False)
+            first = self._chunk(
+                Scenario(),
+                [{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}],
+                None,
+                False,
+            )
             error = {"error": {"message": scenario.message, "type": etype, "param": param, "code": code}}
             frames = sse([(None, first), (None, error)])
         headers = self._headers(stream=True)
@@ -186,7 +210,12 @@ class FakeOpenAIServer(FakeServer):
 
     def chat_completion(self, scenario: Scenario) -> dict[str, Any]:
         """The ``chat.completion`` object for ``scenario``."""
-        message: dict[str, Any] = {"role": "assistant", "content": scenario.full_text or None, "refusal": None, "annotations": []}
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": scenario.full_text or None,
+            "refusal": None,
+            "annotations": [],
+        }
         if self.reasoning_field and scenario.full_reasoning:
             message[self.reasoning_field] = scenario.full_reasoning
         if scenario.tool_calls:
@@ -236,14 +265,18 @@ class FakeOpenAIServer(FakeServer):
 
         if unknown:
             yield b": keep-alive\n\n"
-            yield self._chunk(scenario, [], None, False) | {"prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
+            yield self._chunk(scenario, [], None, False) | {
+                "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]
+            }
         calls = list(scenario.tool_calls)
         text_pieces = [p for p in scenario.text_pieces if p]
         reasoning_pieces = [p for p in scenario.reasoning_pieces if p] if self.reasoning_field else []
         opens_with_tool = bool(calls) and not text_pieces and not reasoning_pieces
         if opens_with_tool:
             first_call = calls[0]
-            yield chunk({"role": "assistant", "content": None, "tool_calls": [_call_start(0, first_call)], "refusal": None})
+            yield chunk(
+                {"role": "assistant", "content": None, "tool_calls": [_call_start(0, first_call)], "refusal": None}
+            )
         else:
             yield chunk({"role": "assistant", "content": "", "refusal": None})
         if scenario.malformed:
@@ -389,42 +422,106 @@ class FakeOpenAIServer(FakeServer):
         for index, item in enumerate(items):
             kind = item["type"]
             if kind == "reasoning":
-                yield event("response.output_item.added", output_index=index, item={**item, "summary": [], "encrypted_content": None})
+                yield event(
+                    "response.output_item.added",
+                    output_index=index,
+                    item={**item, "summary": [], "encrypted_content": None},
+                )
                 if scenario.full_reasoning:
                     rid = item["id"]
                     part = {"type": "summary_text", "text": ""}
-                    yield event("response.reasoning_summary_part.added", item_id=rid, output_index=index, summary_index=0, part=part)
+                    yield event(
+                        "response.reasoning_summary_part.added",
+                        item_id=rid,
+                        output_index=index,
+                        summary_index=0,
+                        part=part,
+                    )
                     for piece in scenario.reasoning_pieces:
                         if piece:
-                            yield delta_event("response.reasoning_summary_text.delta", item_id=rid, output_index=index, summary_index=0, delta=piece)
+                            yield delta_event(
+                                "response.reasoning_summary_text.delta",
+                                item_id=rid,
+                                output_index=index,
+                                summary_index=0,
+                                delta=piece,
+                            )
                     text = scenario.full_reasoning
-                    yield event("response.reasoning_summary_text.done", item_id=rid, output_index=index, summary_index=0, text=text)
-                    yield event("response.reasoning_summary_part.done", item_id=rid, output_index=index, summary_index=0, part={"type": "summary_text", "text": text})
+                    yield event(
+                        "response.reasoning_summary_text.done",
+                        item_id=rid,
+                        output_index=index,
+                        summary_index=0,
+                        text=text,
+                    )
+                    yield event(
+                        "response.reasoning_summary_part.done",
+                        item_id=rid,
+                        output_index=index,
+                        summary_index=0,
+                        part={"type": "summary_text", "text": text},
+                    )
                 yield event("response.output_item.done", output_index=index, item=item)
             elif kind == "message":
                 mid = item["id"]
-                yield event("response.output_item.added", output_index=index, item={**item, "status": "in_progress", "content": []})
+                yield event(
+                    "response.output_item.added",
+                    output_index=index,
+                    item={**item, "status": "in_progress", "content": []},
+                )
                 empty = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
                 yield event("response.content_part.added", item_id=mid, output_index=index, content_index=0, part=empty)
                 first = True
                 for piece in scenario.text_pieces:
                     if piece:
-                        yield delta_event("response.output_text.delta", item_id=mid, output_index=index, content_index=0, delta=piece, logprobs=[])
+                        yield delta_event(
+                            "response.output_text.delta",
+                            item_id=mid,
+                            output_index=index,
+                            content_index=0,
+                            delta=piece,
+                            logprobs=[],
+                        )
                         if first and scenario.malformed:
                             yield None, b'event: response.output_text.delta\ndata: {"type": "response.output_text.delta", "delta": "bro\n\n'
                         first = False
                 text = scenario.full_text
-                yield event("response.output_text.done", item_id=mid, output_index=index, content_index=0, text=text, logprobs=[])
-                yield event("response.content_part.done", item_id=mid, output_index=index, content_index=0, part=item["content"][0])
+                yield event(
+                    "response.output_text.done",
+                    item_id=mid,
+                    output_index=index,
+                    content_index=0,
+                    text=text,
+                    logprobs=[],
+                )
+                yield event(
+                    "response.content_part.done",
+                    item_id=mid,
+                    output_index=index,
+                    content_index=0,
+                    part=item["content"][0],
+                )
                 yield event("response.output_item.done", output_index=index, item=item)
             elif kind == "function_call":
                 fid = item["id"]
                 spec = next(c for c in scenario.tool_calls if c.id == item["call_id"])
-                yield event("response.output_item.added", output_index=index, item={**item, "status": "in_progress", "arguments": ""})
+                yield event(
+                    "response.output_item.added",
+                    output_index=index,
+                    item={**item, "status": "in_progress", "arguments": ""},
+                )
                 for fragment in spec.pieces():
                     if fragment:
-                        yield delta_event("response.function_call_arguments.delta", item_id=fid, output_index=index, delta=fragment)
-                yield event("response.function_call_arguments.done", item_id=fid, output_index=index, arguments=spec.arguments, name=spec.name)
+                        yield delta_event(
+                            "response.function_call_arguments.delta", item_id=fid, output_index=index, delta=fragment
+                        )
+                yield event(
+                    "response.function_call_arguments.done",
+                    item_id=fid,
+                    output_index=index,
+                    arguments=spec.arguments,
+                    name=spec.name,
+                )
                 yield event("response.output_item.done", output_index=index, item=item)
         if scenario.malformed and not any(i["type"] == "message" for i in items):
             yield None, b'event: response.completed\ndata: {"type": "response.comp\n\n'
@@ -512,7 +609,10 @@ def response_usage(usage: Usage) -> dict[str, Any]:
     """``ResponseUsage``."""
     return {
         "input_tokens": usage.input_tokens,
-        "input_tokens_details": {"cached_tokens": usage.cache_read_tokens, "cache_write_tokens": usage.cache_write_tokens},
+        "input_tokens_details": {
+            "cached_tokens": usage.cache_read_tokens,
+            "cache_write_tokens": usage.cache_write_tokens,
+        },
         "output_tokens": usage.output_tokens,
         "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
         "total_tokens": usage.input_tokens + usage.output_tokens,
@@ -536,7 +636,13 @@ def _message_item(scenario: Scenario) -> dict[str, Any] | None:
     if not scenario.full_text:
         return None
     content = {"type": "output_text", "text": scenario.full_text, "annotations": [], "logprobs": []}
-    return {"id": f"msg_{scenario.id}", "type": "message", "status": "completed", "role": "assistant", "content": [content]}
+    return {
+        "id": f"msg_{scenario.id}",
+        "type": "message",
+        "status": "completed",
+        "role": "assistant",
+        "content": [content],
+    }
 
 
 def _function_item(scenario: Scenario, index: int, call: ToolCallSpec) -> dict[str, Any]:
@@ -555,7 +661,13 @@ def error_body(message: str, etype: str, param: str | None, code: str | None) ->
 
 
 def error_reply(
-    status: int, message: str, etype: str, param: str | None, code: str | None, request_id: str, headers: Mapping[str, str] | None = None
+    status: int,
+    message: str,
+    etype: str,
+    param: str | None,
+    code: str | None,
+    request_id: str,
+    headers: Mapping[str, str] | None = None,
 ) -> Reply:
     return Reply.json(error_body(message, etype, param, code), status, {"x-request-id": request_id, **(headers or {})})
 
@@ -601,7 +713,10 @@ def _chat_problem(body: Mapping[str, Any]) -> tuple[str, str | None] | None:
     if "stream_options" in body and body.get("stream") is not True:
         return "The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options"
     if "tool_choice" in body and not body.get("tools"):
-        return "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", "tool_choice"
+        return (
+            "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
+            "tool_choice",
+        )
     for tool in body.get("tools") or ():
         function = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(function, dict) or not function.get("name"):
@@ -610,7 +725,10 @@ def _chat_problem(body: Mapping[str, Any]) -> tuple[str, str | None] | None:
     for position, message in enumerate(messages):
         role = message.get("role") if isinstance(message, dict) else None
         if role not in ("system", "developer", "user", "assistant", "tool"):
-            return f"Invalid value: '{role}'. Supported values are: 'system', 'assistant', 'user', 'tool', 'function', and 'developer'.", f"messages[{position}].role"
+            return (
+                f"Invalid value: '{role}'. Supported values are: 'system', 'assistant', 'user', 'tool', 'function', and 'developer'.",
+                f"messages[{position}].role",
+            )
         if role == "tool":
             call_id = message.get("tool_call_id")
             if call_id not in pending:
@@ -629,7 +747,7 @@ def _chat_problem(body: Mapping[str, Any]) -> tuple[str, str | None] | None:
         if role == "assistant":
             pending = [c.get("id") for c in message.get("tool_calls") or ()]
             if message.get("content") is None and not pending:
-                return f"Invalid value for 'content': expected a string, got null.", f"messages.[{position}].content"
+                return "Invalid value for 'content': expected a string, got null.", f"messages.[{position}].content"
     return None
 
 
@@ -638,9 +756,15 @@ def _embeddings_problem(body: Mapping[str, Any]) -> tuple[str, str | None] | Non
     if isinstance(inputs, str):
         inputs = [inputs]
     if not isinstance(inputs, list) or not inputs or len(inputs) > MAX_EMBEDDING_INPUTS:
-        return "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", "input"
+        return (
+            "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+            "input",
+        )
     if any(not isinstance(i, str) or not i for i in inputs):
-        return "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", "input"
+        return (
+            "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+            "input",
+        )
     if body.get("dimensions") is not None and body.get("model") == "text-embedding-ada-002":
         return "This model does not support specifying dimensions.", "dimensions"
     return None

@@ -14,13 +14,13 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import pytest
 import pytest_asyncio
+
 from lluminary import errors as lerrors
 from lluminary.client import Client
 from lluminary.plugins import PluginManager
 from lluminary.retry import RetryPolicy
 from lluminary.types import ChatResponse, ReasoningPart, StreamEvent, Tool
-
-from ..server import FakeServer, RecordedRequest
+from lluminary_testing.server import FakeServer, RecordedRequest
 
 T = TypeVar("T")
 
@@ -174,13 +174,25 @@ class ConformanceBase:
         return options
 
     async def generate(
-        self, client: Client, server: FakeServer, prompt: str | None = "Hello", *, model: str | None = None, **kwargs: Any
+        self,
+        client: Client,
+        server: FakeServer,
+        prompt: str | None = "Hello",
+        *,
+        model: str | None = None,
+        **kwargs: Any,
     ) -> ChatResponse:
         """One non-streamed call to the fake server, failing (not hanging) past :attr:`hang_limit`."""
         return await self.within(client.agenerate(model or self.model, prompt, **self.call_options(server, **kwargs)))
 
     async def stream(
-        self, client: Client, server: FakeServer, prompt: str | None = "Hello", *, model: str | None = None, **kwargs: Any
+        self,
+        client: Client,
+        server: FakeServer,
+        prompt: str | None = "Hello",
+        *,
+        model: str | None = None,
+        **kwargs: Any,
     ) -> tuple[list[StreamEvent], ChatResponse]:
         """One streamed call: every event, and the accumulated response."""
         stream = client.astream(model or self.model, prompt, **self.call_options(server, **kwargs))

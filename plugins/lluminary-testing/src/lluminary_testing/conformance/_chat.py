@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lluminary.client import Client
 from lluminary.errors import ConfigurationError
 from lluminary.types import (
@@ -15,9 +16,9 @@ from lluminary.types import (
     Usage,
     UsageEvent,
 )
+from lluminary_testing.scenario import Scenario, ToolCallSpec
+from lluminary_testing.server import FakeServer, Fault
 
-from ..scenario import Scenario, ToolCallSpec
-from ..server import FakeServer, Fault
 from ._base import TIME_TOOL, WEATHER_TOOL, ConformanceBase
 
 EQUIVALENCE_SCENARIOS = {
@@ -107,7 +108,9 @@ class ChatTests(ConformanceBase):
         Troubleshooting: input_tokens must count all input (cache reads included) and
         output_tokens all output (reasoning included); check the provider's usage mapping and,
         for streams, that usage is requested (e.g. stream_options) and read from the last frames."""
-        usage = Usage(input_tokens=120, output_tokens=45, cache_read_tokens=100, cache_write_tokens=8, reasoning_tokens=30)
+        usage = Usage(
+            input_tokens=120, output_tokens=45, cache_read_tokens=100, cache_write_tokens=8, reasoning_tokens=30
+        )
         server.script(Scenario(text="ok", usage=usage))
         response = await self.call(streamed, client, server)
         for field in sorted(self.usage_fields):

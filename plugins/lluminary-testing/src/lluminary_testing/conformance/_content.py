@@ -6,11 +6,12 @@ import base64
 import json
 
 import pytest
+
 from lluminary.client import Client
 from lluminary.types import ImagePart, Message, ReasoningPart, ResponseFormat, TextPart, ToolCallPart
+from lluminary_testing.scenario import Scenario, ToolCallSpec
+from lluminary_testing.server import FakeServer
 
-from ..scenario import Scenario, ToolCallSpec
-from ..server import FakeServer
 from ._base import WEATHER_TOOL, ConformanceBase
 
 PERSON_SCHEMA = {
@@ -71,7 +72,8 @@ class ContentTests(ConformanceBase):
         images = self.wire_images(self.body(server))
         assert len(images) == 1
         assert images[0].media_type == "image/png"
-        assert images[0].data is not None and base64.b64decode(images[0].data) == PNG_1X1
+        assert images[0].data is not None
+        assert base64.b64decode(images[0].data) == PNG_1X1
 
     @pytest.mark.asyncio
     @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from lluminary.client import Client
 
-from ..server import FakeServer
+from lluminary.client import Client
+from lluminary_testing.server import FakeServer
+
 from ._base import ConformanceBase
 
 

@@ -8,6 +8,7 @@ import time
 import traceback
 
 import pytest
+
 from lluminary.client import Client
 from lluminary.errors import (
     APIConnectionError,
@@ -19,9 +20,9 @@ from lluminary.errors import (
 )
 from lluminary.requests import build_chat_request
 from lluminary.types import TextDelta, to_json
+from lluminary_testing.scenario import ErrorScenario, Scenario
+from lluminary_testing.server import FakeServer, Fault
 
-from ..scenario import ErrorScenario, Scenario
-from ..server import FakeServer, Fault
 from ._base import ConformanceBase
 
 LONG_TEXT = [f"word{i} " for i in range(40)]
@@ -30,7 +31,9 @@ LONG_TEXT = [f"word{i} " for i in range(40)]
 class FailureTests(ConformanceBase):
     @pytest.mark.asyncio
     @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
-    async def test_error_kinds(self, client: Client, server: FakeServer, streamed: bool, error_kind: str | None) -> None:
+    async def test_error_kinds(
+        self, client: Client, server: FakeServer, streamed: bool, error_kind: str | None
+    ) -> None:
         """Each error the provider can answer with becomes the declared typed error, keeping the
         provider's message, the HTTP status and the request id.
 
@@ -51,7 +54,8 @@ class FailureTests(ConformanceBase):
         assert f"scripted {error_kind} failure" in error.message
         if self.supports_request_ids:
             assert error.request_id == "req_conf_42"
-        assert error.status is not None and error.status >= 400
+        assert error.status is not None
+        assert error.status >= 400
         assert error.provider == self.provider
 
     @pytest.mark.asyncio
@@ -100,7 +104,8 @@ class FailureTests(ConformanceBase):
         server.script(limited, limited, limited)
         with pytest.raises(RateLimitError) as info:
             await self.generate(client, server)
-        assert info.value.retry_after is not None and info.value.retry_after > 0
+        assert info.value.retry_after is not None
+        assert info.value.retry_after > 0
         assert len(server.requests) == 3
 
     @pytest.mark.asyncio

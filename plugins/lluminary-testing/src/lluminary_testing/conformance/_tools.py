@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from lluminary.client import Client
 from lluminary.types import (
     Finish,
@@ -18,9 +19,9 @@ from lluminary.types import (
     ToolResultPart,
     UsageEvent,
 )
+from lluminary_testing.scenario import Scenario, ToolCallSpec
+from lluminary_testing.server import FakeServer, Fault
 
-from ..scenario import Scenario, ToolCallSpec
-from ..server import FakeServer, Fault
 from ._base import TIME_TOOL, WEATHER_TOOL, ConformanceBase
 
 #: Arguments with an escaped quote, a \\u escape and multi-byte characters, and the fragments a
