@@ -1,0 +1,24 @@
+"""CLI commands this distribution adds to ``lluminary`` through the ``lluminary_commands`` hook."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from lluminary import hookimpl
+
+
+def demo_command() -> None:
+    """Run the offline end-to-end demo: a streamed chat, a tool-call round trip, embeddings, a
+    cache hit, and the session's cost, against local simulations of the OpenAI and Anthropic APIs
+    on loopback."""
+    from . import demo
+
+    demo.run(sys.stdout)
+
+
+@hookimpl
+def lluminary_commands(cli: Any) -> None:
+    import click
+
+    cli.add_command(click.command(name="demo")(demo_command))

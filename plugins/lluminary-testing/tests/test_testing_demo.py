@@ -1,0 +1,52 @@
+"""The offline demo drives the real plugins end to end against the fake servers."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("lluminary_openai", reason="the demo needs lluminary-openai installed")
+pytest.importorskip("lluminary_anthropic", reason="the demo needs lluminary-anthropic installed")
+
+
+def test_demo_runs_every_step_through_the_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Troubleshooting: run `lluminary demo` by hand; the step that fails names the plugin at fault."""
+    from lluminary_testing.demo import run
+
+    for name in ("LLUMINARY_PLUGINS", "LLUMINARY_DISABLE_PLUGINS", "LLUMINARY_CACHE", "LLUMINARY_EXPORTERS"):
+        monkeypatch.delenv(name, raising=False)
+    out = io.StringIO()
+    run(out)
+    text = out.getvalue()
+    assert "LOCAL SIMULATIONS" in text
+    assert "Because the first words arrive" in text
+    assert "tool call complete: get_weather({'city': 'Paris'})" in text
+    assert "take an umbrella." in text
+    assert "3 vectors of 1536 dimensions" in text
+    assert "cached=True" in text
+    assert "requests that reached the server: 0" in text
+    assert "same text as the streamed answer: True" in text
+    assert "calls to providers: 4" in text
+    assert "sk-demo" not in text
+
+
+@pytest.mark.integration
+def test_demo_console_script_exits_zero() -> None:
+    """Troubleshooting: the `demo` command comes from this distribution's `lluminary` entry point
+    (`testing = "lluminary_testing.commands"`); reinstall the package if it is missing."""
+    script = Path(sys.executable).with_name("lluminary")
+    if not script.exists():
+        found = shutil.which("lluminary")
+        if found is None:
+            pytest.skip("the lluminary console script is not installed")
+        script = Path(found)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LLUMINARY_")}
+    result = subprocess.run([str(script), "demo"], capture_output=True, text=True, timeout=120, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "This session" in result.stdout
