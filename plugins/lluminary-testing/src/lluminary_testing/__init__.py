@@ -1,7 +1,7 @@
 """Fake provider servers on loopback and the conformance suites every lluminary plugin runs."""
 
 from .scenario import ErrorScenario, Scenario, ToolCallSpec, split_every
-from .server import Fault, FakeServer, RecordedRequest, Reply, ndjson, sse
+from .server import FakeServer, Fault, RecordedRequest, Reply, ndjson, sse
 
 __all__ = [
     "ErrorScenario",

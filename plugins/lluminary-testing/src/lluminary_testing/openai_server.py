@@ -819,10 +819,11 @@ def last_user_text(body: Mapping[str, Any]) -> str | None:
 def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content
-    texts = []
-    for part in content or ():
-        if isinstance(part, dict) and part.get("type") in ("text", "input_text"):
-            texts.append(str(part.get("text", "")))
+    texts = [
+        str(part.get("text", ""))
+        for part in content or ()
+        if isinstance(part, dict) and part.get("type") in ("text", "input_text")
+    ]
     return " ".join(texts)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 import attrs
+
 from lluminary.types import FinishReason, Usage
 
 from .server import Fault
@@ -63,7 +64,7 @@ class Scenario:
     tool_calls: Sequence[ToolCallSpec] = ()
     text_after_tools: bool = False
     finish: FinishReason | None = None
-    usage: Usage = Usage(input_tokens=12, output_tokens=7)
+    usage: Usage = Usage(input_tokens=12, output_tokens=7)  # noqa: RUF009 - frozen, safe to share
     model: str = "fake-model-1"
     id: str = "resp_fake_1"
     fault: Fault | None = None

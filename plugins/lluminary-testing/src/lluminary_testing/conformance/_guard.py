@@ -16,9 +16,9 @@ def standard_tests(base: type) -> dict[str, Any]:
     for klass in reversed(base.__mro__):
         if not klass.__module__.startswith(__package__ or "lluminary_testing.conformance"):
             continue
-        for name, value in vars(klass).items():
-            if name.startswith("test_") and callable(value):
-                found[name] = value
+        found.update(
+            {name: value for name, value in vars(klass).items() if name.startswith("test_") and callable(value)}
+        )
     return found
 
 

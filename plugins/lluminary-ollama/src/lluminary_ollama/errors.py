@@ -1,0 +1,75 @@
+"""Ollama's errors to lluminary's typed errors, with messages that say what to do.
+
+Ollama answers ``{"error": "..."}`` with 400, 404 (the model is not pulled), 429, 500 or 502; a
+failure during generation is an ``{"error": ...}`` line inside a 200 NDJSON stream.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from lluminary import errors
+from lluminary.http import json_or_text, status_error
+
+from .config import NAME
+
+_MODEL = re.compile(r"""model\s+['"]?([^'"\s]+)['"]?\s+not found""", re.I)
+_CONTEXT = ("context length", "context window", "exceeds the context", "input length exceeds")
+
+
+def message_of(body: Any) -> str:
+    if isinstance(body, dict):
+        value = body.get("error", body.get("message", ""))
+        if isinstance(value, dict):
+            value = value.get("message", value)
+        return str(value)
+    return str(body).strip()
+
+
+def _pull_hint(message: str, model: str | None) -> str:
+    found = _MODEL.search(message)
+    name = found.group(1) if found else model
+    if not name:
+        return message
+    return f"{message}; the model is not on this Ollama server: run `ollama pull {name}`"
+
+
+def from_response(
+    status: int, body: bytes, headers: Mapping[str, str], *, model: str | None = None
+) -> errors.ProviderError:
+    message = message_of(json_or_text(body)) or f"HTTP {status}"
+    cls: type[errors.ProviderError] | None = None
+    lowered = message.lower()
+    if status == 404 and ("not found" in lowered or not lowered):
+        message = _pull_hint(message, model)
+        cls = errors.NotFoundError
+    elif status in (400, 413) and any(marker in lowered for marker in _CONTEXT):
+        cls = errors.ContextLengthExceededError
+    return status_error(status, message, provider=NAME, headers=headers, cls=cls)
+
+
+def from_stream_error(value: Any) -> errors.ProviderError:
+    """A ``{"error": ...}`` line under HTTP 200: a server error unless the text says otherwise."""
+    message = message_of({"error": value}) or "the stream reported an error"
+    lowered = message.lower()
+    if _MODEL.search(message):
+        return errors.NotFoundError(_pull_hint(message, None), provider=NAME)
+    if any(marker in lowered for marker in _CONTEXT):
+        return errors.ContextLengthExceededError(message, provider=NAME)
+    if "rate limit" in lowered or "too many requests" in lowered:
+        return errors.RateLimitError(message, provider=NAME)
+    if "does not support" in lowered or "invalid" in lowered:
+        return errors.InvalidRequestError(message, provider=NAME)
+    if "overloaded" in lowered or "server busy" in lowered:
+        return errors.OverloadedError(message, provider=NAME)
+    return errors.ServerError(message, provider=NAME)
+
+
+def not_running(base_url: str, exc: BaseException) -> errors.APIConnectionError:
+    return errors.APIConnectionError(
+        f"could not connect to Ollama at {base_url} ({type(exc).__name__}): is the server running? "
+        "Start it with `ollama serve`, or point OLLAMA_HOST (or base_url=) at the right host",
+        provider=NAME,
+    )

@@ -1,0 +1,148 @@
+"""Ollama chat answers, streamed (NDJSON lines) or not (one object), to unified events.
+
+A non-streamed answer is the same object as the last streamed line with the whole message in it,
+so one :class:`LineParser` serves both and ``generate`` equals the accumulated ``stream``.
+Tool calls arrive whole (``{"function": {"index", "name", "arguments": {...}}, "id"?}``) in a
+``done: false`` line; each becomes a start, one delta with the arguments as JSON text, and an end.
+Calls without an id get a stable one derived from their position, name and arguments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from lluminary.errors import MalformedResponseError
+from lluminary.streaming import finish_reason_of, parse_arguments
+from lluminary.types import (
+    Finish,
+    FinishReason,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEnd,
+    ToolCallPart,
+    ToolCallStart,
+    Usage,
+    UsageEvent,
+)
+
+from . import errors
+from .config import NAME
+
+DONE_REASONS: dict[str, FinishReason] = {
+    "stop": "stop",
+    "length": "length",
+    "load": "stop",
+    "unload": "stop",
+}
+
+
+_ARGUMENTS_KEY = re.compile(r'"arguments"\s*:\s*')
+_DECODER = json.JSONDecoder()
+
+
+def raw_json_of(text: str, value: Any, start: int = 0) -> tuple[str | None, int]:
+    """The exact JSON text of the ``"arguments"`` value equal to ``value`` in ``text`` (a line or
+    body as received), searching from ``start``; ``(None, start)`` when it cannot be found."""
+    pos = start
+    while True:
+        found = _ARGUMENTS_KEY.search(text, pos)
+        if found is None:
+            return None, start
+        try:
+            decoded, end = _DECODER.raw_decode(text, found.end())
+        except ValueError:
+            pos = found.end()
+            continue
+        if decoded == value:
+            return text[found.end() : end], end
+        pos = found.end()
+
+
+def synthetic_id(ordinal: int, name: str, arguments: str) -> str:
+    digest = hashlib.sha1(f"{name}\x00{arguments}".encode()).hexdigest()[:12]
+    return f"call_{ordinal}_{digest}"
+
+
+class LineParser:
+    __slots__ = ("_calls", "_seen_ids", "_raw", "_raw_pos", "done", "done_reason", "usage", "model")
+
+    def __init__(self) -> None:
+        self._calls = 0
+        self._seen_ids: set[str] = set()
+        self._raw = ""
+        self._raw_pos = 0
+        self.done = False
+        self.done_reason: str | None = None
+        self.usage: Usage | None = None
+        self.model = ""
+
+    def line(self, data: Any, out: list[StreamEvent], raw: str = "") -> None:
+        """One parsed line; ``raw`` is its text, from which tool-call arguments are quoted exactly."""
+        if not isinstance(data, dict):
+            raise MalformedResponseError(f"expected a JSON object, got {type(data).__name__}", provider=NAME)
+        if "error" in data:
+            raise errors.from_stream_error(data["error"])
+        if not self.model and data.get("model"):
+            self.model = str(data["model"])
+        message = data.get("message")
+        if isinstance(message, dict):
+            thinking = message.get("thinking")
+            if thinking:
+                out.append(ReasoningDelta(str(thinking)))
+            content = message.get("content")
+            if content:
+                out.append(TextDelta(str(content)))
+            calls = message.get("tool_calls")
+            if calls:
+                self._raw, self._raw_pos = raw, 0
+                for call in calls:
+                    if isinstance(call, dict):
+                        self._tool(call, out)
+        if data.get("done"):
+            self.done = True
+            reason = data.get("done_reason")
+            self.done_reason = str(reason) if reason else None
+            self.usage = Usage(
+                input_tokens=int(data.get("prompt_eval_count") or 0),
+                output_tokens=int(data.get("eval_count") or 0),
+            )
+
+    def _tool(self, call: dict[str, Any], out: list[StreamEvent]) -> None:
+        function = call.get("function") if isinstance(call.get("function"), dict) else {}
+        assert isinstance(function, dict)
+        name = str(function.get("name") or "")
+        arguments = function.get("arguments")
+        if isinstance(arguments, str):
+            text = arguments
+            parsed = parse_arguments(arguments, provider=NAME, tool=name)
+        elif isinstance(arguments, dict):
+            quoted, self._raw_pos = raw_json_of(self._raw, arguments, self._raw_pos) if self._raw else (None, 0)
+            text = quoted if quoted is not None else json.dumps(arguments, ensure_ascii=False)
+            parsed = arguments
+        elif arguments is None:
+            text, parsed = "", {}
+        else:
+            raise MalformedResponseError(f"tool call {name!r} arguments are not a JSON object", provider=NAME)
+        raw_id = call.get("id")
+        call_id = str(raw_id) if raw_id else synthetic_id(self._calls, name, text)
+        if raw_id and call_id in self._seen_ids:
+            return  # the same call repeated
+        self._seen_ids.add(call_id)
+        index = self._calls
+        self._calls += 1
+        out.append(ToolCallStart(index, call_id, name))
+        if text:
+            out.append(ToolCallDelta(index, text))
+        out.append(ToolCallEnd(index, ToolCallPart(call_id, name, dict(parsed))))
+
+    def finish(self, out: list[StreamEvent]) -> None:
+        raw = self.done_reason
+        reason: FinishReason = DONE_REASONS.get(raw, "other") if raw else "stop"
+        reason = finish_reason_of(self._calls > 0, reason)
+        out.append(UsageEvent(self.usage or Usage()))
+        out.append(Finish(reason, raw, self.model, None))

@@ -1,0 +1,443 @@
+"""Focused wire tests for the Ollama provider: exact request bodies, NDJSON oddities, errors, host parsing."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from lluminary import errors
+from lluminary.client import Client
+from lluminary.http import aclose_all
+from lluminary.plugins import PluginManager
+from lluminary.retry import RetryPolicy
+from lluminary.types import (
+    ImagePart,
+    Message,
+    ReasoningConfig,
+    ReasoningPart,
+    ResponseFormat,
+    TextPart,
+    Tool,
+    ToolCallDelta,
+    ToolCallPart,
+    ToolCallStart,
+    ToolChoice,
+    Usage,
+)
+from lluminary_ollama import OllamaProvider, catalogue
+from lluminary_ollama.config import normalise_base_url, parse_host
+from lluminary_testing import ErrorScenario, Fault, Reply, Scenario, ToolCallSpec, ndjson
+from lluminary_testing.ollama_server import FakeOllamaServer
+
+MODEL = "ollama:llama3.2"
+WEATHER = Tool("get_weather", "Weather", {"type": "object", "properties": {"city": {"type": "string"}}})
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def server(fake_ollama: FakeOllamaServer) -> FakeOllamaServer:
+    return fake_ollama
+
+
+@pytest_asyncio.fixture
+async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Client]:
+    monkeypatch.delenv("OLLAMA_API_KEY", raising=False)
+    monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    catalogue.clear()
+    plugins = PluginManager()
+    plugins.register(OllamaProvider(), name="ollama-under-test")
+    yield Client(plugins=plugins, cache=False, retries=RetryPolicy(max_attempts=1), exporters=[])
+    await aclose_all()
+
+
+def opts(server: FakeOllamaServer, **kwargs: Any) -> dict[str, Any]:
+    return {"base_url": server.base_url, **kwargs}
+
+
+async def stream(
+    client: Client, server: FakeOllamaServer, prompt: str | None = "Hi", **kwargs: Any
+) -> tuple[list[Any], Any]:
+    s = client.astream(MODEL, prompt, **opts(server, **kwargs))
+    events = [e async for e in s]
+    return events, await s.response()
+
+
+async def call(
+    client: Client, server: FakeOllamaServer | None, streamed: bool, prompt: str | None, **kwargs: Any
+) -> Any:
+    """One call, streamed or not; the accumulated response."""
+    options = opts(server, **kwargs) if server is not None else kwargs
+    if not streamed:
+        return await client.agenerate(MODEL, prompt, **options)
+    s = client.astream(MODEL, prompt, **options)
+    [e async for e in s]
+    return await s.response()
+
+
+def line(content: str = "", done: bool = False, **extra: Any) -> dict[str, Any]:
+    return {
+        "model": "llama3.2",
+        "created_at": "2025-01-01T00:00:00Z",
+        "message": {"role": "assistant", "content": content},
+        "done": done,
+        **extra,
+    }
+
+
+def raw_lines(*objects: Any) -> Reply:
+    return Reply(200, {"content-type": "application/x-ndjson"}, ndjson(objects), stream=True)
+
+
+# --------------------------------------------------------------------------- request bodies
+
+
+async def test_request_body_every_feature(client: Client, server: FakeOllamaServer) -> None:
+    server.script(Scenario(text="ok"))
+    await client.agenerate(
+        MODEL,
+        "Hi",
+        **opts(
+            server,
+            system="Be brief.",
+            temperature=0.2,
+            top_p=0.8,
+            max_tokens=50,
+            stop=["END"],
+            seed=3,
+            tools=[WEATHER],
+            response_format=ResponseFormat("json_schema", {"type": "object"}),
+            reasoning="high",
+            options={"ollama": {"num_ctx": 8192, "keep_alive": "10m", "top_k": 20, "options": {"min_p": 0.05}}},
+        ),
+    )
+    assert server.last_request.path == "/api/chat"
+    assert server.last_request.json() == {
+        "model": "llama3.2",
+        "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}],
+        "stream": False,
+        "tools": [
+            {
+                "type": "function",
+                "function": {"name": "get_weather", "description": "Weather", "parameters": WEATHER.parameters},
+            }
+        ],
+        "format": {"type": "object"},
+        "think": "high",
+        "keep_alive": "10m",
+        "options": {
+            "temperature": 0.2,
+            "top_p": 0.8,
+            "seed": 3,
+            "stop": ["END"],
+            "num_predict": 50,
+            "num_ctx": 8192,
+            "top_k": 20,
+            "min_p": 0.05,
+        },
+    }
+    assert "authorization" not in server.last_request.headers
+
+
+@pytest.mark.parametrize(
+    ("reasoning", "think"),
+    [(ReasoningConfig(), True), (ReasoningConfig(effort="minimal"), "low"), (ReasoningConfig(budget_tokens=100), True)],
+)
+async def test_think(client: Client, server: FakeOllamaServer, reasoning: ReasoningConfig, think: Any) -> None:
+    server.script(Scenario(text="ok"))
+    await client.agenerate(MODEL, "Hi", **opts(server, reasoning=reasoning))
+    assert server.last_request.json()["think"] == think
+
+
+async def test_json_mode_and_tool_choice_emulation(client: Client, server: FakeOllamaServer) -> None:
+    time_tool = Tool("get_time")
+    server.script(Scenario(text="{}"), Scenario(text="ok"), Scenario(text="ok"))
+    await client.agenerate(
+        MODEL, "Hi", **opts(server, response_format="json", tools=[WEATHER, time_tool], tool_choice="none")
+    )
+    assert server.last_request.json()["format"] == "json"
+    assert "tools" not in server.last_request.json()
+    await client.agenerate(
+        MODEL, "Hi", **opts(server, tools=[WEATHER, time_tool], tool_choice=ToolChoice.tool("get_time"))
+    )
+    assert [t["function"]["name"] for t in server.last_request.json()["tools"]] == ["get_time"]
+    await client.agenerate(MODEL, "Hi", **opts(server, tools=[WEATHER, time_tool], tool_choice="required"))
+    assert len(server.last_request.json()["tools"]) == 2
+
+
+async def test_history_with_images_thinking_and_tool_results(client: Client, server: FakeOllamaServer) -> None:
+    server.script(Scenario(text="done"))
+    messages = [
+        Message.user([TextPart("What is this?"), ImagePart(data=PNG, media_type="image/png")]),
+        Message.assistant(
+            [
+                ReasoningPart("look", provider="ollama"),
+                ReasoningPart("x", provider="openai"),
+                TextPart("A"),
+                ToolCallPart("c1", "get_weather", {"city": "Oslo"}),
+            ]
+        ),
+        Message.tool("c1", "cold"),
+    ]
+    await client.agenerate(MODEL, None, **opts(server, messages=messages, tools=[WEATHER]))
+    assert server.last_request.json()["messages"] == [
+        {"role": "user", "content": "What is this?", "images": ["iVBORw0KGgo="]},
+        {
+            "role": "assistant",
+            "content": "A",
+            "thinking": "look",
+            "tool_calls": [{"id": "c1", "function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}],
+        },
+        {"role": "tool", "content": "cold", "tool_name": "get_weather", "tool_call_id": "c1"},
+    ]
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
+async def test_url_images_rejected_before_io(client: Client, server: FakeOllamaServer, streamed: bool) -> None:
+    message = Message.user([TextPart("What?"), ImagePart(url="https://example.com/cat.png")])
+    with pytest.raises(errors.RequestValidationError, match="not URLs"):
+        await call(client, server, streamed, None, messages=[message])
+    assert not server.requests
+
+
+async def test_api_key_for_ollama_cloud(
+    client: Client, server: FakeOllamaServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OLLAMA_API_KEY", "ollama-cloud-key-123456")
+    server.script(Scenario(text="ok"))
+    await client.agenerate(MODEL, "Hi", **opts(server))
+    assert server.last_request.headers["authorization"] == "Bearer ollama-cloud-key-123456"
+
+
+async def test_host_from_environment(client: Client, server: FakeOllamaServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", f"0.0.0.0:{server.port}")
+    server.script(Scenario(text="ok"))
+    assert (await client.agenerate(MODEL, "Hi")).text == "ok"
+
+
+@pytest.mark.parametrize(
+    ("value", "url"),
+    [
+        (None, "http://127.0.0.1:11434"),
+        ("", "http://127.0.0.1:11434"),
+        ("0.0.0.0", "http://127.0.0.1:11434"),
+        ("0.0.0.0:8080", "http://127.0.0.1:8080"),
+        (":11435", "http://127.0.0.1:11435"),
+        ("gpu-box", "http://gpu-box:11434"),
+        ("gpu-box:9000", "http://gpu-box:9000"),
+        ("http://gpu-box", "http://gpu-box:80"),
+        ("https://gpu-box", "https://gpu-box:443"),
+        ("https://gpu-box:8443/ollama/", "https://gpu-box:8443/ollama"),
+        ("[::]:8080", "http://[::1]:8080"),
+        ("ollama.com", "https://ollama.com:443"),
+        ("'localhost:11434'", "http://localhost:11434"),
+    ],
+)
+def test_parse_host_like_ollama(value: str | None, url: str) -> None:
+    assert parse_host(value) == url
+
+
+@pytest.mark.parametrize(
+    ("value", "url"),
+    [
+        ("http://h:1/", "http://h:1"),
+        ("http://h:1/api", "http://h:1"),
+        ("http://h:1/v1/", "http://h:1"),
+        ("h:2", "http://h:2"),
+    ],
+)
+def test_normalise_base_url(value: str, url: str) -> None:
+    assert normalise_base_url(value) == url
+
+
+# --------------------------------------------------------------------------- answers
+
+
+async def test_tool_calls_without_ids_get_stable_ids(client: Client, server: FakeOllamaServer) -> None:
+    server.tool_call_ids = False
+    scenario = Scenario(
+        tool_calls=[
+            ToolCallSpec("x", "get_weather", '{"city": "Paris"}'),
+            ToolCallSpec("y", "get_weather", '{"city": "Rome"}'),
+        ]
+    )
+    server.script(scenario, scenario)
+    generated = await client.agenerate(MODEL, "Hi", **opts(server, tools=[WEATHER]))
+    events, streamed = await stream(client, server, tools=[WEATHER])
+    assert generated == streamed
+    ids = [c.id for c in generated.tool_calls]
+    assert ids[0] != ids[1]
+    assert all(i.startswith("call_") for i in ids)
+    assert generated.finish_reason == "tool_calls"
+    assert generated.raw_finish_reason == "stop"
+    starts = [e for e in events if isinstance(e, ToolCallStart)]
+    assert [s.index for s in starts] == [0, 1]
+    deltas = [e for e in events if isinstance(e, ToolCallDelta)]
+    assert [d.arguments for d in deltas] == ['{"city": "Paris"}', '{"city": "Rome"}']
+
+
+async def test_thinking_and_usage(client: Client, server: FakeOllamaServer) -> None:
+    scenario = Scenario(reasoning=["a", "b"], text="c", usage=Usage(30, 9))
+    server.script(scenario, scenario)
+    generated = await client.agenerate(MODEL, "Hi", **opts(server))
+    _, streamed = await stream(client, server)
+    assert generated == streamed
+    assert generated.reasoning == "ab"
+    assert generated.text == "c"
+    assert generated.usage == Usage(30, 9)
+    assert generated.cost is not None
+    assert generated.cost.total == 0.0
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"), [("length", "length"), ("stop", "stop"), ("load", "stop"), ("unload", "stop"), ("odd", "other")]
+)
+async def test_done_reasons(client: Client, server: FakeOllamaServer, raw: str, reason: str) -> None:
+    server.script(raw_lines(line("Hi"), line("", True, done_reason=raw, prompt_eval_count=1, eval_count=1)))
+    _, response = await stream(client, server)
+    assert (response.finish_reason, response.raw_finish_reason) == (reason, raw)
+
+
+async def test_string_arguments_tolerated(client: Client, server: FakeOllamaServer) -> None:
+    call = {"function": {"name": "get_weather", "arguments": '{"city": "Lima"}'}}
+    server.script(
+        raw_lines(
+            {**line(), "message": {"role": "assistant", "content": "", "tool_calls": [call]}},
+            line("", True, done_reason="stop"),
+        )
+    )
+    _, response = await stream(client, server, tools=[WEATHER])
+    assert response.tool_calls[0].arguments == {"city": "Lima"}
+
+
+async def test_generate_reads_an_ndjson_body(client: Client, server: FakeOllamaServer) -> None:
+    """A proxy that streams even though stream=false was asked."""
+    body = b"".join(ndjson([line("Hel"), line("lo"), line("", True, done_reason="stop", eval_count=2)]))
+    server.script(Reply(200, {"content-type": "application/x-ndjson"}, (body,)))
+    assert (await client.agenerate(MODEL, "Hi", **opts(server))).text == "Hello"
+
+
+# --------------------------------------------------------------------------- errors
+
+
+async def test_model_not_pulled(client: Client, server: FakeOllamaServer) -> None:
+    server.only_installed = True
+    with pytest.raises(errors.NotFoundError) as info:
+        await client.agenerate("ollama:mistral-nemo", "Hi", **opts(server))
+    assert "ollama pull mistral-nemo" in str(info.value)
+    assert info.value.status == 404
+
+
+async def test_mid_stream_error_line(client: Client, server: FakeOllamaServer) -> None:
+    server.script(ErrorScenario("server", message="llama runner process has terminated", in_stream=True))
+    with pytest.raises(errors.ServerError, match="llama runner"):
+        await stream(client, server)
+    server.script(raw_lines(line("a"), {"error": "model 'phi' not found"}))
+    with pytest.raises(errors.NotFoundError, match="ollama pull phi"):
+        await stream(client, server)
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
+async def test_server_not_running(client: Client, streamed: bool) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(errors.APIConnectionError) as info:
+        await call(client, None, streamed, "Hi", base_url=f"127.0.0.1:{port}")
+    assert "ollama serve" in str(info.value)
+    assert f"127.0.0.1:{port}" in str(info.value)
+
+
+async def test_embed_context_error(client: Client, server: FakeOllamaServer) -> None:
+    server.script(Reply.json({"error": "the input length exceeds the context length"}, 400))
+    with pytest.raises(errors.ContextLengthExceededError):
+        await client.aembed(
+            "ollama:nomic-embed-text", ["x"], base_url=server.base_url, options={"ollama": {"truncate": False}}
+        )
+    assert server.last_request.json() == {"model": "nomic-embed-text", "input": ["x"], "truncate": False}
+
+
+@pytest.mark.parametrize("fault", [Fault(truncate_after=2), Fault(end_after=2), Fault(reset_after=2)])
+async def test_cut_streams(client: Client, server: FakeOllamaServer, fault: Fault) -> None:
+    server.script(Scenario(text=["a", "b", "c", "d"], fault=fault))
+    with pytest.raises(errors.APIConnectionError):
+        await stream(client, server)
+
+
+async def test_rechunked(client: Client, server: FakeOllamaServer) -> None:
+    server.script(Scenario(text=["Grüße ", "東京 🎉"], reasoning="ü", fault=Fault(rechunk=1)))
+    _, response = await stream(client, server)
+    assert response.text == "Grüße 東京 🎉"
+
+
+# --------------------------------------------------------------------------- embeddings and catalogue
+
+
+async def test_embed_body(client: Client, server: FakeOllamaServer) -> None:
+    response = await client.aembed(
+        "ollama:nomic-embed-text",
+        ["a", "b"],
+        base_url=server.base_url,
+        dimensions=16,
+        options={"ollama": {"keep_alive": 0, "num_ctx": 512}},
+    )
+    assert server.last_request.path == "/api/embed"
+    assert server.last_request.json() == {
+        "model": "nomic-embed-text",
+        "input": ["a", "b"],
+        "dimensions": 16,
+        "keep_alive": 0,
+        "options": {"num_ctx": 512},
+    }
+    assert len(response.embeddings) == 2
+    assert len(response.embeddings[0]) == 16
+    assert response.cost is not None
+    assert response.cost.total == 0.0
+
+
+def test_models_from_tags(server: FakeOllamaServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalogue.clear()
+    monkeypatch.setenv("OLLAMA_HOST", server.base_url)
+    ids = [m.id for m in OllamaProvider().models()]
+    assert ids == ["ollama:*", "ollama:llama3.2:latest", "ollama:qwen3:0.6b", "ollama:nomic-embed-text:latest"]
+    assert server.last_request.path == "/api/tags"
+    kinds = {m.id: m.kind for m in OllamaProvider().models()}
+    assert kinds["ollama:nomic-embed-text:latest"] == "embedding"
+    assert len([r for r in server.requests if r.path == "/api/tags"]) == 1  # remembered
+
+
+def test_models_when_server_is_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    catalogue.clear()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("OLLAMA_HOST", f"127.0.0.1:{port}")
+    models = list(OllamaProvider().models())
+    assert [m.id for m in models] == ["ollama:*"]
+    assert models[0].input_price == 0.0
+    assert models[0].output_price == 0.0
+
+
+def test_models_bounded_when_server_hangs(server: FakeOllamaServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    catalogue.clear()
+    monkeypatch.setenv("OLLAMA_HOST", server.base_url)
+    server.script(
+        Reply(200, {"content-type": "application/json"}, (b'{"models": []}',), fault=Fault(delay_headers=3.0))
+    )
+    started = time.monotonic()
+    assert [m.id for m in OllamaProvider().models()] == ["ollama:*"]
+    assert time.monotonic() - started < 2.0
+
+
+def test_tags_entries_parsed() -> None:
+    parsed = catalogue.from_tags(
+        json.loads('{"models": [{"name": "gpt-oss:120b-cloud", "remote_host": "https://ollama.com:443"}, {"x": 1}]}')
+    )
+    assert [m.id for m in parsed] == ["ollama:gpt-oss:120b-cloud"]
+    assert "cloud" in parsed[0].capabilities
