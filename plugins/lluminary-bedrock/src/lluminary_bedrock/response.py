@@ -1,0 +1,134 @@
+"""Converse answers → unified events: stop reasons, usage, and the non-streamed response body.
+
+``generate`` builds its :class:`~lluminary.types.ChatResponse` by feeding the events of
+:func:`converse_events` to the kernel's accumulator, the same way a stream is accumulated, so the
+two paths cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from lluminary.errors import MalformedResponseError
+from lluminary.types import (
+    Finish,
+    FinishReason,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEnd,
+    ToolCallPart,
+    ToolCallStart,
+    Usage,
+    UsageEvent,
+)
+
+STOP_REASONS: dict[str, FinishReason] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "tool_use": "tool_calls",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "guardrail_intervened": "content_filter",
+    "content_filtered": "content_filter",
+    "malformed_model_output": "error",
+    "malformed_tool_use": "error",
+}
+
+
+def finish_reason(raw: str | None, *, tool_calls: bool, json_tool: str | None = None) -> FinishReason:
+    """The unified finish reason. A structured answer carried by a forced tool is a plain stop."""
+    reason = STOP_REASONS.get(raw or "", "other")
+    if json_tool is not None and reason == "tool_calls":
+        return "stop"
+    if tool_calls and reason == "stop":
+        return "tool_calls"
+    return reason
+
+
+def usage(data: Any) -> Usage:
+    """Bedrock's ``inputTokens`` leaves out the cache reads and writes; lluminary's input counts them."""
+    if not isinstance(data, Mapping):
+        return Usage()
+    read = _int(data.get("cacheReadInputTokens"))
+    write = _int(data.get("cacheWriteInputTokens"))
+    return Usage(
+        input_tokens=_int(data.get("inputTokens")) + read + write,
+        output_tokens=_int(data.get("outputTokens")),
+        cache_read_tokens=read,
+        cache_write_tokens=write,
+    )
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def converse_events(
+    body: Any, *, provider: str, model: str, request_id: str | None, json_tool: str | None = None
+) -> Iterator[StreamEvent]:
+    """The events a stream of this ``/converse`` answer would have produced."""
+    if not isinstance(body, Mapping):
+        raise MalformedResponseError("the Converse answer is not a JSON object", provider=provider)
+    output = body.get("output")
+    message = output.get("message") if isinstance(output, Mapping) else None
+    content = message.get("content") if isinstance(message, Mapping) else None
+    if not isinstance(content, list):
+        raise MalformedResponseError("the Converse answer has no output.message.content", provider=provider)
+    tool_index = 0
+    for block in content:
+        if not isinstance(block, Mapping):
+            continue
+        if "text" in block:
+            text = block["text"]
+            if isinstance(text, str) and text:
+                yield TextDelta(text)
+        elif "toolUse" in block:
+            tool = block["toolUse"]
+            if not isinstance(tool, Mapping):
+                continue
+            name = str(tool.get("name") or "")
+            arguments = tool.get("input")
+            if json_tool is not None and name == json_tool:
+                yield TextDelta(json.dumps(arguments, ensure_ascii=False))
+                continue
+            if arguments is None:
+                arguments = {}
+            if not isinstance(arguments, Mapping):
+                raise MalformedResponseError(
+                    f"tool call {name!r} arguments are not a JSON object: {arguments!r:.200}", provider=provider
+                )
+            call = ToolCallPart(str(tool.get("toolUseId") or ""), name, dict(arguments))
+            yield ToolCallStart(tool_index, call.id, call.name)
+            if call.arguments:
+                yield ToolCallDelta(tool_index, json.dumps(call.arguments, ensure_ascii=False))
+            yield ToolCallEnd(tool_index, call)
+            tool_index += 1
+        elif "reasoningContent" in block:
+            yield from _reasoning(block["reasoningContent"])
+    yield UsageEvent(usage(body.get("usage")))
+    raw = body.get("stopReason")
+    raw_reason = raw if isinstance(raw, str) else None
+    yield Finish(
+        finish_reason(raw_reason, tool_calls=tool_index > 0, json_tool=json_tool), raw_reason, model, request_id
+    )
+
+
+def _reasoning(reasoning: Any) -> Iterator[ReasoningDelta]:
+    if not isinstance(reasoning, Mapping):
+        return
+    redacted = reasoning.get("redactedContent")
+    if isinstance(redacted, str):
+        yield ReasoningDelta(redacted=redacted)
+        return
+    text_block = reasoning.get("reasoningText")
+    if isinstance(text_block, Mapping):
+        text = text_block.get("text")
+        if isinstance(text, str) and text:
+            yield ReasoningDelta(text)
+        signature = text_block.get("signature")
+        if isinstance(signature, str) and signature:
+            yield ReasoningDelta(signature=signature)

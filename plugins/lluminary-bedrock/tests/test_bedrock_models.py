@@ -1,0 +1,113 @@
+"""The catalogue, the entry point, and cost through the kernel."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from typing import Any
+
+import pytest
+
+from lluminary.client import Client
+from lluminary.plugins import PluginManager
+from lluminary.types import Usage
+from lluminary_bedrock import BedrockProvider, plugin
+from lluminary_bedrock.modelids import base_model, profile_prefix, vendor
+from lluminary_bedrock.models import catalogue, lookup
+from lluminary_testing import Scenario
+
+
+def by_id() -> dict[str, Any]:
+    return {m.id: m for m in catalogue()}
+
+
+def test_entry_point() -> None:
+    found = [ep for ep in entry_points(group="lluminary") if ep.name == "bedrock"]
+    assert len(found) == 1
+    assert found[0].load() is plugin
+    assert plugin.prefixes == ("bedrock",)
+
+
+def test_catalogue_covers_the_families() -> None:
+    models = by_id()
+    for name in (
+        "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "anthropic.claude-sonnet-4-20250514-v1:0",
+        "anthropic.claude-haiku-4-5-20251001-v1:0",
+        "amazon.nova-pro-v1:0",
+        "amazon.nova-lite-v1:0",
+        "amazon.nova-micro-v1:0",
+        "meta.llama3-3-70b-instruct-v1:0",
+        "mistral.pixtral-large-2502-v1:0",
+        "amazon.titan-embed-text-v2:0",
+        "cohere.embed-english-v3",
+    ):
+        info = models[f"bedrock:{name}"]
+        assert info.input_price is not None
+        assert info.input_price > 0
+    assert models["bedrock:amazon.titan-embed-text-v2:0"].kind == "embedding"
+    assert all(m.id.startswith("bedrock:") for m in catalogue())
+    assert len({m.id for m in catalogue()}) == len(catalogue())
+
+
+def test_inference_profiles_are_priced() -> None:
+    models = by_id()
+    nova = [models[f"bedrock:{p}amazon.nova-pro-v1:0"] for p in ("", "us.", "eu.", "apac.")]
+    assert {(m.input_price, m.output_price, m.cache_read_price) for m in nova} == {(0.80, 3.20, 0.20)}
+    sonnet_4 = [models[f"bedrock:{p}anthropic.claude-sonnet-4-20250514-v1:0"] for p in ("", "us.", "eu.")]
+    assert {(m.input_price, m.output_price, m.cache_write_price, m.cache_read_price) for m in sonnet_4} == {
+        (3.0, 15.0, 3.75, 0.30)
+    }
+    # From Claude 4.5 on, a global profile costs Anthropic's list price, everything else 10% more.
+    haiku = "anthropic.claude-haiku-4-5-20251001-v1:0"
+    assert models[f"bedrock:global.{haiku}"].input_price == 1.0
+    assert models[f"bedrock:global.{haiku}"].output_price == 5.0
+    for prefix in ("", "us.", "eu."):
+        info = models[f"bedrock:{prefix}{haiku}"]
+        assert (info.input_price, info.output_price, info.cache_write_price, info.cache_read_price) == (
+            1.1,
+            5.5,
+            1.375,
+            0.11,
+        )
+
+
+def test_model_id_helpers() -> None:
+    arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-6"
+    assert base_model(arn) == "anthropic.claude-sonnet-4-6"
+    assert profile_prefix(arn) == "eu"
+    assert base_model("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0") == "amazon.nova-pro-v1:0"
+    assert base_model("global.anthropic.claude-opus-4-7") == "anthropic.claude-opus-4-7"
+    assert base_model("us.meta.llama3-3-70b-instruct-v1:0") == "meta.llama3-3-70b-instruct-v1:0"
+    assert profile_prefix("amazon.nova-pro-v1:0") is None
+    assert vendor("us.amazon.nova-pro-v1:0") == "amazon"
+    info = lookup(arn)
+    assert info is not None
+    assert "thinking_adaptive" in info.capabilities
+
+
+async def test_cost_through_the_client(bedrock: Any) -> None:
+    plugins = PluginManager()
+    plugins.register(BedrockProvider(), name="bedrock-test")
+    client = Client(plugins=plugins, cache=False, exporters=[])
+    usage = Usage(
+        input_tokens=1_000_000, output_tokens=1_000_000, cache_read_tokens=400_000, cache_write_tokens=100_000
+    )
+    bedrock.script(Scenario(text="ok", usage=usage))
+    response = await client.agenerate("bedrock:global.anthropic.claude-haiku-4-5-20251001-v1:0", "Hi")
+    assert response.usage == usage
+    assert response.cost is not None
+    assert response.cost.input == pytest.approx(0.5 * 1.0)
+    assert response.cost.cache_read == pytest.approx(0.4 * 0.10)
+    assert response.cost.cache_write == pytest.approx(0.1 * 1.25)
+    assert response.cost.output == pytest.approx(5.0)
+
+
+async def test_streaming_through_the_client(bedrock: Any) -> None:
+    plugins = PluginManager()
+    plugins.register(BedrockProvider(), name="bedrock-test")
+    client = Client(plugins=plugins, cache=False, exporters=[])
+    stream = client.astream("bedrock:us.amazon.nova-lite-v1:0", "stream me please")
+    text = "".join([getattr(e, "text", "") async for e in stream])
+    response = await stream.response()
+    assert text == response.text == "stream me please"
+    assert response.cost is not None
