@@ -18,7 +18,7 @@ DOCKER_VENV := /opt/venv
 DOCKER_RUN = $(DOCKER) run --rm -v "$(CURDIR)/.docker-out:/out" $(DOCKER_TAG)
 FILE ?=
 
-.PHONY: docs dev demo test test-unit test-integration lint lint-config format format-check type-check check bench clean \
+.PHONY: bench bench-providers docs dev demo test test-unit test-integration lint lint-config format format-check type-check check bench clean \
 	docker-build docker-build-matrix docker-build-matrix-cached test-docker test-docker-unit \
 	test-docker-integration test-docker-file test-docker-coverage
 
@@ -66,8 +66,20 @@ check: lint format-check lint-config type-check test  ## everything CI runs
 docs: $(STAMP)  ## the MkDocs site, warnings are errors
 	$(BIN)/mkdocs build --strict --site-dir site
 
-bench: $(STAMP)
+bench: $(STAMP)  ## kernel overhead and import time
 	$(BIN)/python benchmarks/kernel.py
+
+BENCH_VENV ?= .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): $(PYPROJECTS) benchmarks/requirements.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements.txt $(foreach d,$(DISTS),-e ./$(d))
+	touch $(BENCH_STAMP)
+
+bench-providers: $(BENCH_STAMP)  ## providers vs bare httpx2, the openai SDK and LiteLLM (own venv)
+	$(BENCH_VENV)/bin/python benchmarks/providers.py
 
 # ---- Docker (no engine here: these are linted by `make lint-config` and dry-run by the tests)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx2
 import pytest
+
 from lluminary.types import Usage
 from lluminary_testing import ErrorScenario, Fault, Scenario, ToolCallSpec
 from lluminary_testing.gemini_server import FakeGeminiServer, count_tokens

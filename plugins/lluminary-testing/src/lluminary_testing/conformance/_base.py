@@ -19,7 +19,7 @@ from lluminary import errors as lerrors
 from lluminary.client import Client
 from lluminary.plugins import PluginManager
 from lluminary.retry import RetryPolicy
-from lluminary.types import ChatResponse, ReasoningPart, StreamEvent, Tool
+from lluminary.types import ChatResponse, ReasoningPart, StreamEvent, Tool, UsageEvent
 from lluminary_testing.server import FakeServer, RecordedRequest
 
 T = TypeVar("T")
@@ -111,6 +111,8 @@ class ConformanceBase:
     #: Streamed tool-call arguments are the provider's raw JSON text (False: it sends parsed
     #: objects, which the provider re-serialises, so only the parsed arguments can be compared).
     streams_raw_tool_arguments: ClassVar[bool] = True
+    #: Every stream reports usage (checked on every stream the suite drains).
+    supports_stream_usage: ClassVar[bool] = True
     #: Embedding answers report token usage.
     supports_embedding_usage: ClassVar[bool] = True
     #: Usage fields the provider reports (compared field by field with the scenario's usage).
@@ -199,7 +201,10 @@ class ConformanceBase:
 
         async def drain() -> tuple[list[StreamEvent], ChatResponse]:
             events = [event async for event in stream]
-            return events, await stream.response()
+            response = await stream.response()
+            if self.supports_stream_usage:
+                assert any(isinstance(e, UsageEvent) for e in events), "the stream reported no usage"
+            return events, response
 
         try:
             return await self.within(drain())
