@@ -33,7 +33,12 @@ def compute_cost(usage: Usage, info: ModelInfo | None) -> Cost | None:
     )
 
 
-_SNAPSHOT = re.compile(r"^-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|\d{2}-\d{4}|latest|v\d+(?::\d+)?)$")
+# Suffixes that name a snapshot of the same model: dates (-2024-08-06, -20250929, -0125, -09-2025),
+# versions (-001, -v1:0), and Google's -preview-06-17 / -exp-0827 style.
+_SNAPSHOT = re.compile(
+    r"^-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{3,4}|\d{2}-\d{4}|latest|v\d+(?::\d+)?"
+    r"|(?:preview|exp)(?:-\d{2}-\d{2,4}|-\d{4})?)$"
+)
 
 
 class Catalogue:

@@ -87,7 +87,10 @@ class SSEDecoder:
 
 
 class LineDecoder:
-    """Newline-delimited frames (NDJSON): yields each complete, non-blank line as text."""
+    """Newline-delimited frames (NDJSON): yields each complete, non-blank line as text.
+
+    Unlike SSE, NDJSON carries JSON, which must be UTF-8: an invalid byte raises
+    ``UnicodeDecodeError`` for the provider to report as a malformed response."""
 
     __slots__ = ("_buffer",)
 
@@ -99,9 +102,9 @@ class LineDecoder:
         for raw in lines:
             raw = raw.strip()
             if raw:
-                yield raw.decode("utf-8", "replace")
+                yield raw.decode("utf-8")
 
     def flush(self) -> Iterator[str]:
         raw, self._buffer = self._buffer.strip(), b""
         if raw:
-            yield raw.decode("utf-8", "replace")
+            yield raw.decode("utf-8")

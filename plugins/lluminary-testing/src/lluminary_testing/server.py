@@ -134,7 +134,7 @@ class FakeServer:
             asyncio.set_event_loop(loop)
             try:
                 self._server = loop.run_until_complete(
-                    asyncio.start_server(self._handle, self.host, self.port, reuse_address=True)
+                    asyncio.start_server(self._handle, self.host, self.port, reuse_address=True, backlog=4096)
                 )
                 self.port = self._server.sockets[0].getsockname()[1]
             except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
