@@ -394,3 +394,21 @@ def test_builtins_can_be_left_out() -> None:
     pm.register(ScriptedProvider("scripted"))
     with pytest.raises(PluginError, match="no cache backend serves 'memory://'"):
         Client(plugins=pm, cache="memory://").generate("scripted:m", "Hi")
+
+
+def test_a_registered_provider_keeps_the_installed_plugin_of_its_prefix_unloaded(fakeplug: FakeDist) -> None:
+    """Registering a provider for prefix P means "use this for P": the entry point named P must not
+    load behind it, or, registered last, it would answer first."""
+    pm = PluginManager()
+    mine = ScriptedProvider("fake", prefixes=["fake"])
+    pm.register(mine, name="my-fake")
+    assert pm.load("fake") is mine
+    assert fakeplug.main not in sys.modules
+    reply = Client(plugins=pm).generate("fake:m", "hello")
+    assert reply.text == "hello"
+    assert mine.requests
+    pm.unregister(mine)
+    loaded = pm.load("fake")
+    assert loaded is not None
+    assert loaded is not mine
+    assert fakeplug.main in sys.modules

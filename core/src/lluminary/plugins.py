@@ -177,6 +177,13 @@ class PluginManager:
             if registered is None:
                 raise PluginError(f"plugin {name or plugin!r} is blocked or already registered")
             self._loaded[registered] = plugin
+            # A registered provider owns its prefixes: the installed plugin of the same name is
+            # not loaded behind it (it would answer first, being registered last).
+            prefixes = getattr(plugin, "prefixes", None)
+            if isinstance(prefixes, tuple):
+                for prefix in prefixes:
+                    if isinstance(prefix, str):
+                        self._loaded.setdefault(prefix, plugin)
             self.generation += 1
             return registered
 
