@@ -1,5 +1,6 @@
-# lluminary developer tasks. `make dev` builds one virtualenv with core + every plugin (editable)
-# and the pinned dev tools; every other target uses it and builds it first when missing.
+# lluminary developer tasks. `make dev` builds one virtualenv with core + every plugin (editable,
+# each with its `test` extra, so no plugin test is skipped for a missing library) and the pinned
+# dev tools; every other target uses it and builds it first when missing.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,6 +9,7 @@ PLUGINS := $(sort $(patsubst %/pyproject.toml,%,$(wildcard plugins/lluminary-*/p
 DISTS := core $(PLUGINS)
 PYPROJECTS := $(addsuffix /pyproject.toml,$(DISTS))
 STAMP := $(VENV)/.installed
+REQUIREMENTS := $(wildcard requirements-*.txt)
 PYTEST_ARGS ?=
 
 DOCKER ?= docker
@@ -18,15 +20,15 @@ DOCKER_VENV := /opt/venv
 DOCKER_RUN = $(DOCKER) run --rm -v "$(CURDIR)/.docker-out:/out" $(DOCKER_TAG)
 FILE ?=
 
-.PHONY: bench bench-providers docs dev demo test test-unit test-integration lint lint-config format format-check type-check check bench clean \
+.PHONY: bench bench-providers docs dev demo tox test test-unit test-integration lint lint-config format format-check type-check check bench clean \
 	docker-build docker-build-matrix docker-build-matrix-cached test-docker test-docker-unit \
 	test-docker-integration test-docker-file test-docker-coverage
 
-$(STAMP): $(PYPROJECTS) requirements-dev.txt
+$(STAMP): $(PYPROJECTS) $(REQUIREMENTS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "lluminary needs Python 3.11 or newer")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt $(foreach d,$(DISTS),-e ./$(d))
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt $(foreach d,$(DISTS),-e "./$(d)[test]")
 	touch $(STAMP)
 
 dev: $(STAMP)  ## one venv: core + all plugins (editable) + dev tools
@@ -65,6 +67,19 @@ check: lint format-check lint-config type-check test  ## everything CI runs
 
 docs: $(STAMP)  ## the MkDocs site, warnings are errors
 	$(BIN)/mkdocs build --strict --site-dir site
+
+# The tox matrix: each distribution alone on every Python found. pyenv's interpreters (3.11 and
+# newer) go on PATH when present, so tox finds python3.12, python3.13, ...; missing ones are skipped.
+# `make tox TOX_ARGS="-e py312-core,py313-cohere"` runs a few environments. CI's .ci/run does not run
+# this (it runs `make check`); the ci.yml workflow runs the matrix on GitHub's runners.
+PYENV_ROOT ?= $(HOME)/.pyenv
+empty :=
+space := $(empty) $(empty)
+TOX_PYTHONS := $(subst $(space),:,$(strip $(wildcard $(PYENV_ROOT)/versions/3.1[1-9]*/bin)))
+TOX_ARGS ?= run-parallel -m matrix --parallel-no-spinner
+
+tox: $(STAMP)  ## the tox matrix (TOX_ARGS="-e py312-core" for a few environments)
+	PATH="$(if $(TOX_PYTHONS),$(TOX_PYTHONS):)$$PATH" $(BIN)/tox $(TOX_ARGS)
 
 bench: $(STAMP)  ## kernel overhead and import time
 	$(BIN)/python benchmarks/kernel.py

@@ -45,10 +45,16 @@ REQUESTS: dict[str, tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]
             "/v1beta/models/gemini-2.5-flash:streamGenerateContent",
             {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]},
         ),
-        ("/v1beta/models/gemini-2.5-flash:generateContent", {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}),
+        (
+            "/v1beta/models/gemini-2.5-flash:generateContent",
+            {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]},
+        ),
     ),
     "bedrock": (
-        ("/model/amazon.nova-lite-v1%3A0/converse-stream", {"messages": [{"role": "user", "content": [{"text": "hi"}]}]}),
+        (
+            "/model/amazon.nova-lite-v1%3A0/converse-stream",
+            {"messages": [{"role": "user", "content": [{"text": "hi"}]}]},
+        ),
         ("/model/amazon.nova-lite-v1%3A0/converse", {"messages": [{"role": "user", "content": [{"text": "hi"}]}]}),
     ),
     "cohere": (
@@ -105,7 +111,9 @@ def build(provider: str, pieces: int) -> tuple[FakeServer, Reply, Reply]:
 
 def _request(path: str, body: dict[str, Any], headers: dict[str, str]) -> RecordedRequest:
     base, _, query = path.partition("?")
-    return RecordedRequest("POST", base, {"alt": ["sse"]} if query or "stream" in base else {}, headers, json.dumps(body).encode())
+    return RecordedRequest(
+        "POST", base, {"alt": ["sse"]} if query or "stream" in base else {}, headers, json.dumps(body).encode()
+    )
 
 
 def main() -> None:

@@ -174,7 +174,12 @@ class Clients:
 
 
 PEERS = ("httpx2", "lluminary", "openai_sdk", "litellm")
-LABELS = {"httpx2": "bare httpx2 (floor)", "lluminary": "lluminary-openai", "openai_sdk": "openai SDK", "litellm": "LiteLLM"}
+LABELS = {
+    "httpx2": "bare httpx2 (floor)",
+    "lluminary": "lluminary-openai",
+    "openai_sdk": "openai SDK",
+    "litellm": "LiteLLM",
+}
 IMPORTS = {
     "httpx2": (
         "import httpx2, asyncio\n"
@@ -249,7 +254,8 @@ async def openai_rows(args: argparse.Namespace) -> list[tuple[str, dict[str, flo
             samples = []
             for _ in range(args.process_runs):
                 started = time.perf_counter()
-                subprocess.run([sys.executable, "-c", code], check=True, env=os.environ.copy())
+                # Blocking on purpose: nothing else runs while a fresh interpreter starts.
+                subprocess.run([sys.executable, "-c", code], check=True, env=os.environ.copy())  # noqa: ASYNC221
                 samples.append((time.perf_counter() - started) * 1e3)
             startup[peer] = statistics.median(samples)
             print(f"  process {peer}: {startup[peer]:.0f} ms", file=sys.stderr)
@@ -276,12 +282,14 @@ async def provider_stream_rows(args: argparse.Namespace) -> list[tuple[str, floa
             client = Client(cache=False)
             http = httpx2.AsyncClient(timeout=60)
 
-            async def read_bytes(path: str = path, body: dict[str, Any] = body) -> None:
+            async def read_bytes(
+                path: str = path, body: dict[str, Any] = body, http: httpx2.AsyncClient = http
+            ) -> None:
                 async with http.stream("POST", base + path, json=body, headers={"authorization": "Bearer x"}) as r:
                     async for _ in r.aiter_bytes():
                         pass
 
-            async def through_lluminary(model: str = model) -> int:
+            async def through_lluminary(model: str = model, client: Client = client) -> int:
                 n = 0
                 async for _ in client.astream(model, "hi", base_url=base, api_key=KEY):
                     n += 1
@@ -333,7 +341,9 @@ def main() -> None:
             for peer in ("openai_sdk", "litellm"):
                 if peer in values:
                     ours, theirs = values["lluminary"], values[peer]
-                    verdicts[f"faster than {LABELS[peer]}: {name}"] = ours < theirs if better == "lower" else ours > theirs
+                    verdicts[f"faster than {LABELS[peer]}: {name}"] = (
+                        ours < theirs if better == "lower" else ours > theirs
+                    )
         for name, ok in verdicts.items():
             print(f"  {'PASS' if ok else 'FAIL'}  {name}")
 
