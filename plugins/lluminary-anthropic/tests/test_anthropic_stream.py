@@ -394,3 +394,197 @@ async def test_closing_a_stream_early_closes_the_connection(harness: Any) -> Non
             break
         await asyncio.sleep(0.01)
     assert harness.server.closed_early >= 1
+
+
+# ---------------------------------------------------------------------- patterns seen in real traffic
+
+
+async def test_message_start_that_already_holds_the_answer(harness: Any) -> None:
+    """Programmatic tool calling: when code execution calls a client tool, the resumed turn can be a
+    ``message_start`` whose ``content`` already holds the ``tool_use`` block (with a ``caller``) and
+    whose ``stop_reason`` is set, followed directly by ``message_stop``: no block events at all."""
+    message = {
+        **MESSAGE,
+        "content": [
+            {
+                "type": "tool_use",
+                "id": "toolu_pre",
+                "name": "lookup_order",
+                "input": {"order": 42},
+                "caller": {"type": "code_execution_20250825", "tool_id": "srvtoolu_run"},
+            },
+            {"type": "code_execution_tool_result", "tool_use_id": "srvtoolu_run", "content": {"stdout": "ok"}},
+        ],
+        "stop_reason": "tool_use",
+        "usage": {"input_tokens": 0, "output_tokens": 0},
+    }
+    harness.server.script(harness.sse_reply([start(message), STOP]))
+    events, response = await harness.stream()
+    assert events == [
+        ToolCallStart(0, "toolu_pre", "lookup_order"),
+        ToolCallEnd(0, ToolCallPart("toolu_pre", "lookup_order", {"order": 42})),
+        UsageEvent(Usage()),
+        Finish("tool_calls", "tool_use", "claude-sonnet-5-5", "msg_raw_1"),
+    ]
+    assert response.finish_reason == "tool_calls"
+
+
+async def test_a_repeated_message_start_is_ignored(harness: Any) -> None:
+    """Some relays send the same ``message_start`` twice; the second one must not reset anything."""
+    frames = [
+        start(),
+        block_start(0, {"type": "text", "text": ""}),
+        text(0, "Once"),
+        start(),
+        text(0, " only."),
+        block_stop(0),
+        message_delta(),
+        STOP,
+    ]
+    harness.server.script(harness.sse_reply(frames))
+    _, response = await harness.stream()
+    assert response.text == "Once only."
+    assert response.id == "msg_raw_1"
+
+
+async def test_two_generations_spliced_into_one_stream_is_an_error(harness: Any) -> None:
+    """A relay that retries mid-answer can splice a second message (another id) into the body while
+    the first is still open: merging the two would corrupt tool calls and signed thinking."""
+    tool = {"type": "tool_use", "id": "toolu_one", "name": "f", "input": {}}
+    frames = [
+        start(),
+        block_start(0, tool),
+        delta(0, {"type": "input_json_delta", "partial_json": '{"x": "hal'}),
+        start({**MESSAGE, "id": "msg_raw_2"}),
+        block_start(0, {**tool, "id": "toolu_two"}),
+        delta(0, {"type": "input_json_delta", "partial_json": '{"x": "whole"}'}),
+        block_stop(0),
+        message_delta("tool_use"),
+        STOP,
+    ]
+    harness.server.script(harness.sse_reply(frames))
+    with pytest.raises(MalformedResponseError, match="msg_raw_2"):
+        await harness.stream()
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_fallback_block_names_the_model_that_answered(harness: Any, streamed: bool) -> None:
+    """With a fallback model configured, a ``fallback`` block says another model took over;
+    ``message_start`` still names the first one, the non-streamed message the one that answered."""
+    fallback = {"type": "fallback", "from": {"model": "claude-first"}, "to": {"model": "claude-second"}}
+    if streamed:
+        frames = [
+            start({**MESSAGE, "model": "claude-first"}),
+            block_start(0, fallback),
+            block_stop(0),
+            block_start(1, {"type": "text", "text": ""}),
+            text(1, "Answer."),
+            block_stop(1),
+            message_delta(),
+            STOP,
+        ]
+        harness.server.script(harness.sse_reply(frames))
+        response = (await harness.stream())[1]
+    else:
+        body = {
+            **MESSAGE,
+            "model": "claude-second",
+            "content": [fallback, {"type": "text", "text": "Answer."}],
+            "stop_reason": "end_turn",
+            "usage": {"input_tokens": 20, "output_tokens": 9},
+        }
+        harness.server.script(harness.json_reply(body))
+        response = await harness.generate()
+    assert response.model == "claude-second"
+    assert response.text == "Answer."
+
+
+async def test_tool_input_cut_by_max_tokens_keeps_what_was_complete(harness: Any) -> None:
+    """Fine-grained tool streaming and ``max_tokens``: the tool input stops mid-string and its block
+    never gets a ``content_block_stop``. The text and the complete part of the input are kept (the
+    official SDK's partial parse), and the finish reason says the answer was cut."""
+    tool = {"type": "tool_use", "id": "toolu_cut", "name": "write_notes", "input": {}}
+    frames = [
+        start(),
+        block_start(0, {"type": "text", "text": ""}),
+        text(0, "Writing."),
+        block_stop(0),
+        block_start(1, tool),
+        delta(1, {"type": "input_json_delta", "partial_json": ""}),
+        delta(1, {"type": "input_json_delta", "partial_json": '{"title": "Notes", "lines": ["one",'}),
+        delta(1, {"type": "input_json_delta", "partial_json": ' "two", "thr'}),
+        message_delta("max_tokens", {"output_tokens": 30}),
+        STOP,
+    ]
+    harness.server.script(harness.sse_reply(frames))
+    events, response = await harness.stream()
+    assert response.finish_reason == "length"
+    assert response.text == "Writing."
+    assert response.tool_calls == (
+        ToolCallPart("toolu_cut", "write_notes", {"title": "Notes", "lines": ["one", "two"]}),
+    )
+    assert ToolCallEnd(0, response.tool_calls[0]) in events
+
+
+async def test_a_text_block_left_open_still_reports_its_citations(harness: Any) -> None:
+    """A cited text block cut by ``max_tokens`` before its ``content_block_stop``."""
+    source = {"type": "char_location", "cited_text": "Sky is blue.", "document_index": 0}
+    frames = [
+        start(),
+        block_start(0, {"type": "text", "text": "", "citations": []}),
+        delta(0, {"type": "citations_delta", "citation": source}),
+        text(0, "The sky is"),
+        message_delta("max_tokens"),
+        STOP,
+    ]
+    harness.server.script(harness.sse_reply(frames))
+    _, response = await harness.stream()
+    assert response.citations == (Citation("The sky is", 0, 10, (source,)),)
+
+
+async def test_padded_data_lines_and_spaced_ping(harness: Any) -> None:
+    """The API pads some ``data:`` lines with trailing spaces after the JSON, and writes its ping as
+    ``{"type": "ping"}`` with a space; an error event can be padded the same way."""
+    from lluminary_testing.server import Reply
+
+    lines = [
+        ("message_start", json.dumps(start()[1], separators=(",", ":")) + "          "),
+        ("ping", '{"type": "ping"}'),
+        (
+            "content_block_start",
+            '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}   ',
+        ),
+        ("content_block_delta", json.dumps(text(0, "padded")[1]) + " "),
+        ("content_block_stop", '{"type":"content_block_stop","index":0 }'),
+        ("message_delta", json.dumps(message_delta()[1]) + "    "),
+        ("message_stop", '{"type":"message_stop" }'),
+    ]
+    raw = "".join(f"event: {name}\ndata: {data}\n\n" for name, data in lines).encode()
+    harness.server.script(Reply(200, {"content-type": "text/event-stream"}, (raw,), stream=True))
+    _, response = await harness.stream()
+    assert response.text == "padded"
+    error = '{"type":"error","error":{"details":null,"type":"overloaded_error","message":"Overloaded"}              }'
+    raw = f"event: message_start\ndata: {json.dumps(start()[1])}\n\nevent: error\ndata: {error}\n\n".encode()
+    harness.server.script(Reply(200, {"content-type": "text/event-stream"}, (raw,), stream=True))
+    with pytest.raises(OverloadedError):
+        await harness.stream()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('{"a": 1}', {"a": 1}),
+        ("", {}),
+        ('{"a', {}),
+        ('{"a": "b", "c', {"a": "b"}),
+        ('{"a": "b", "c":', {"a": "b"}),
+        ('{"a": 12', {}),  # a number at the very end may be cut: dropped
+        ('{"a": 12, "b": [1, {"c": "d"}, "e\\"f', {"a": 12, "b": [1, {"c": "d"}]}),
+        ('{"a": {"b": [true, null', {"a": {"b": [True]}}),
+        ("[1, 2", {}),  # not an object
+    ],
+)
+def test_partial_object(raw: str, expected: dict[str, Any]) -> None:
+    from lluminary_anthropic.stream import partial_object
+
+    assert partial_object(raw) == expected

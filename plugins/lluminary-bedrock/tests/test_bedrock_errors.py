@@ -146,3 +146,13 @@ def _secret(value: str) -> Any:
     from lluminary.types import Secret
 
     return Secret(value)
+
+
+async def test_unknown_operation_body_from_the_front_end(bedrock: Any, provider: Any, chat: Any) -> None:
+    """A path the service does not know is answered by its front end with the type nested in
+    ``Output`` and no message: ``{"Output": {"__type": "...#UnknownOperationException"}, "Version": "1.0"}``."""
+    body = {"Output": {"__type": "com.amazon.coral.service#UnknownOperationException"}, "Version": "1.0"}
+    bedrock.script(Reply.json(body, 404))
+    with pytest.raises(errors.NotFoundError, match="UnknownOperationException") as caught:
+        await provider.generate(chat("Hi"))
+    assert caught.value.code == "UnknownOperationException"

@@ -339,3 +339,191 @@ def test_padding_is_really_on_the_wire(fake_bedrock: Any) -> None:
     buffer = EventStreamBuffer()
     buffer.add_data(b"".join(frames))
     assert all(json.loads(m.payload)["p"] == "abc" for m in buffer)
+
+
+# ---------------------------------------------------------------------- patterns seen in real traffic
+
+
+def _converse(content: list[Any], stop: str = "end_turn") -> Reply:
+    usage = {"inputTokens": 30, "outputTokens": 12, "serverToolUsage": {}, "totalTokens": 42}
+    body = {"output": {"message": {"role": "assistant", "content": content}}, "stopReason": stop, "usage": usage}
+    return Reply.json(body, headers={"x-amzn-requestid": "rid-stream-1"})
+
+
+async def test_document_citations_stream_and_generate_agree(bedrock: Any, provider: Any, chat: Any) -> None:
+    """Document citations: the stream puts a ``citation`` delta at the head of each cited text block
+    (each cited span is a block of its own); the non-streamed answer has a ``citationsContent``
+    block whose ``content`` holds the cited text. Both give the same text and citations."""
+    source = {
+        "location": {"documentPage": {"documentIndex": 0, "start": 1, "end": 2}},
+        "sourceContent": [{"text": "Tides follow the moon.\r\n"}],
+        "title": "doc-a",
+    }
+    frames = [
+        ev("messageStart", role="assistant"),
+        ev("contentBlockDelta", contentBlockIndex=0, delta={"text": "The notes say "}),
+        ev("contentBlockStop", contentBlockIndex=0),
+        ev("contentBlockDelta", contentBlockIndex=1, delta={"citation": source}),
+        ev("contentBlockDelta", contentBlockIndex=1, delta={"text": "tides follow"}),
+        ev("contentBlockDelta", contentBlockIndex=1, delta={"text": " the moon"}),
+        ev("contentBlockStop", contentBlockIndex=1),
+        ev("contentBlockDelta", contentBlockIndex=2, delta={"text": "."}),
+        ev("contentBlockStop", contentBlockIndex=2),
+        ev("messageStop", stopReason="end_turn", additionalModelResponseFields={"delta": {"stop_sequence": None}}),
+        ev("metadata", usage={"inputTokens": 30, "outputTokens": 12, "serverToolUsage": {}, "totalTokens": 42}),
+    ]
+    content = [
+        {"text": "The notes say "},
+        {"citationsContent": {"citations": [source], "content": [{"text": "tides follow the moon"}]}},
+        {"text": "."},
+    ]
+    bedrock.script(stream_reply(*frames, fault=Fault(rechunk=11)), _converse(content))
+    streamed = await accumulate(provider.stream(chat("Hi")), "bedrock")
+    generated = await provider.generate(chat("Hi"))
+    assert streamed == generated
+    assert generated.text == "The notes say tides follow the moon."
+    assert [(c.text, c.start, c.end, c.sources) for c in generated.citations] == [
+        ("tides follow the moon", 14, 35, (source,))
+    ]
+
+
+async def test_an_answer_made_only_of_cited_text_is_not_lost(bedrock: Any, provider: Any, chat: Any) -> None:
+    """A non-streamed answer can consist of ``citationsContent`` blocks alone, with no text block."""
+    cited = {"citations": [{"title": "doc-b", "sourceContent": [{"text": "x"}]}], "content": [{"text": "All cited."}]}
+    bedrock.script(_converse([{"citationsContent": cited}]))
+    response = await provider.generate(chat("Hi"))
+    assert response.text == "All cited."
+    assert len(response.citations) == 1
+
+
+@pytest.mark.parametrize("block_stop", [True, False])
+async def test_tool_input_cut_by_max_tokens_keeps_what_was_complete(
+    bedrock: Any, provider: Any, chat: Any, block_stop: bool
+) -> None:
+    """``max_tokens`` can end the answer inside a tool call's JSON. The text and the complete part
+    of the arguments are kept and the finish reason says the answer was cut, whether or not the
+    tool block got its ``contentBlockStop``."""
+    start = {"toolUse": {"toolUseId": "tooluse_cut", "name": "get_weather"}}
+    frames = [
+        ev("messageStart", role="assistant"),
+        ev("contentBlockDelta", contentBlockIndex=0, delta={"text": "Looking."}),
+        ev("contentBlockStop", contentBlockIndex=0),
+        ev("contentBlockStart", contentBlockIndex=1, start=start),
+        ev("contentBlockDelta", contentBlockIndex=1, delta={"toolUse": {"input": '{"city": "Oslo", "days": [1, 2'}}),
+        ev("contentBlockDelta", contentBlockIndex=1, delta={"toolUse": {"input": ', 3], "note": "unfin'}}),
+        *([ev("contentBlockStop", contentBlockIndex=1)] if block_stop else []),
+        ev("messageStop", stopReason="max_tokens"),
+        ev("metadata", usage={"inputTokens": 5, "outputTokens": 9, "totalTokens": 14}),
+    ]
+    bedrock.script(stream_reply(*frames))
+    response = await accumulate(provider.stream(chat("Hi", tools=TOOLS)), "bedrock")
+    assert response.finish_reason == "length"
+    assert response.text == "Looking."
+    assert response.tool_calls == (ToolCallPart("tooluse_cut", "get_weather", {"city": "Oslo", "days": [1, 2, 3]}),)
+
+
+async def test_invalid_tool_arguments_still_fail_when_the_answer_was_not_cut(
+    bedrock: Any, provider: Any, chat: Any
+) -> None:
+    """The lenient reading is for ``max_tokens`` only: a finished answer with broken JSON is an error."""
+    frames = [
+        ev("messageStart", role="assistant"),
+        ev("contentBlockStart", contentBlockIndex=0, start={"toolUse": {"toolUseId": "t", "name": "get_time"}}),
+        ev("contentBlockDelta", contentBlockIndex=0, delta={"toolUse": {"input": '{"tz": UTC}'}}),
+        ev("contentBlockStop", contentBlockIndex=0),
+        ev("messageStop", stopReason="tool_use"),
+    ]
+    bedrock.script(stream_reply(*frames))
+    with pytest.raises(errors.MalformedResponseError, match="invalid JSON"):
+        [e async for e in provider.stream(chat("Hi", tools=TOOLS))]
+
+
+@pytest.mark.parametrize(
+    ("status", "error_class"),
+    [(500, errors.ServerError), (429, errors.RateLimitError), (529, errors.OverloadedError)],
+)
+async def test_model_stream_error_keeps_the_models_own_message_and_status(
+    bedrock: Any, provider: Any, chat: Any, status: int, error_class: type[Exception]
+) -> None:
+    """``modelStreamErrorException`` says ``message`` (Bedrock's) and ``originalMessage`` /
+    ``originalStatusCode`` (the model's): both messages are kept, the status picks the class."""
+    frames = [
+        ev("messageStart", role="assistant"),
+        es.exception(
+            "modelStreamErrorException",
+            "Model Stream Error",
+            originalStatusCode=status,
+            originalMessage="Upstream said no.",
+        ),
+    ]
+    bedrock.script(stream_reply(*frames))
+    with pytest.raises(error_class) as caught:
+        [e async for e in provider.stream(chat("Hi"))]
+    assert "Model Stream Error" in str(caught.value)
+    assert "Upstream said no." in str(caught.value)
+    assert caught.value.status == status  # type: ignore[attr-defined]
+
+
+async def test_server_tool_use_is_not_a_call_for_the_caller(bedrock: Any, provider: Any, chat: Any) -> None:
+    """A tool Bedrock runs itself (``toolUse.type: server_tool_use``) and its ``toolResult`` block
+    are not tool calls the caller should run; the answer around them is kept."""
+    frames = [
+        ev("messageStart", role="assistant"),
+        ev(
+            "contentBlockStart",
+            contentBlockIndex=0,
+            start={"toolUse": {"toolUseId": "s1", "name": "web", "type": "server_tool_use"}},
+        ),
+        ev("contentBlockDelta", contentBlockIndex=0, delta={"toolUse": {"input": '{"q": "tides"}'}}),
+        ev("contentBlockStop", contentBlockIndex=0),
+        ev("contentBlockStart", contentBlockIndex=1, start={"toolResult": {"toolUseId": "s1", "status": "success"}}),
+        ev("contentBlockDelta", contentBlockIndex=1, delta={"toolResult": [{"text": "result"}]}),
+        ev("contentBlockStop", contentBlockIndex=1),
+        ev("contentBlockDelta", contentBlockIndex=2, delta={"text": "Found it."}),
+        ev("contentBlockStop", contentBlockIndex=2),
+        ev("messageStop", stopReason="end_turn"),
+    ]
+    content = [
+        {"toolUse": {"toolUseId": "s1", "name": "web", "type": "server_tool_use", "input": {"q": "tides"}}},
+        {"toolResult": {"toolUseId": "s1", "content": [{"text": "result"}], "status": "success"}},
+        {"text": "Found it."},
+    ]
+    bedrock.script(stream_reply(*frames), _converse(content))
+    streamed = await accumulate(provider.stream(chat("Hi", tools=TOOLS)), "bedrock")
+    generated = await provider.generate(chat("Hi", tools=TOOLS))
+    assert streamed.message.content == generated.message.content == (TextPart("Found it."),)
+    assert streamed.finish_reason == generated.finish_reason == "stop"
+
+
+async def test_reasoning_text_and_signature_in_one_delta(bedrock: Any, provider: Any, chat: Any) -> None:
+    """One member per delta is the rule, but a delta with both ``text`` and ``signature`` loses neither."""
+    frames = [
+        ev("messageStart", role="assistant"),
+        ev("contentBlockDelta", contentBlockIndex=0, delta={"reasoningContent": {"text": "Hmm."}}),
+        ev(
+            "contentBlockDelta", contentBlockIndex=0, delta={"reasoningContent": {"text": " Yes.", "signature": "c2ln"}}
+        ),
+        ev("contentBlockStop", contentBlockIndex=0),
+        ev("contentBlockDelta", contentBlockIndex=1, delta={"text": "Yes."}),
+        ev("contentBlockStop", contentBlockIndex=1),
+        ev("messageStop", stopReason="end_turn"),
+    ]
+    bedrock.script(stream_reply(*frames))
+    response = await accumulate(provider.stream(chat("Hi")), "bedrock")
+    assert response.message.content == (ReasoningPart("Hmm. Yes.", "c2ln", None, "bedrock"), TextPart("Yes."))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('{"a": 1}', {"a": 1}),
+        ('{"a": "b", "c": "unfin', {"a": "b"}),
+        ('{"a": 12', {}),  # a number at the very end may be cut: dropped
+        ('{"a": [1, {"b": "c"}, "d\\"e', {"a": [1, {"b": "c"}]}),
+        ("", {}),
+    ],
+)
+def test_partial_object(raw: str, expected: dict[str, Any]) -> None:
+    from lluminary_bedrock.stream import partial_object
+
+    assert partial_object(raw) == expected

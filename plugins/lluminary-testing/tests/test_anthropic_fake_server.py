@@ -314,7 +314,7 @@ def test_in_stream_error_after_content(server: FakeAnthropicServer, validator: V
     names = [name for name, _ in events]
     assert names == ["message_start", "ping", "content_block_start", "content_block_delta", "error"]
     error = events[-1][1]
-    assert error["error"] == {"type": "overloaded_error", "message": "Overloaded"}
+    assert error["error"] == {"details": None, "type": "overloaded_error", "message": "Overloaded"}  # as sent
     assert validator.problems(error, "ErrorResponse") == []
 
 

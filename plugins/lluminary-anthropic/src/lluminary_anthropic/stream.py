@@ -4,17 +4,25 @@ One :class:`StreamParser` per stream. :meth:`StreamParser.handle` takes one deco
 parses its JSON once, and returns nothing, one event, or (rarely) a tuple of events — no list or
 generator per frame. Every event type is handled:
 
-* ``message_start`` — id, model and the input side of usage;
+* ``message_start`` — id, model, the input side of usage, and any content (and stop reason) the
+  message already has: a programmatic tool call resumed from code execution arrives as a
+  ``message_start`` whose ``content`` holds the finished ``tool_use`` blocks, then ``message_stop``.
+  A repeated ``message_start`` for the same id is ignored; one for another id while a message is
+  open is a spliced stream (two generations in one body) and an error;
 * ``content_block_start`` — ``text``, ``thinking``, ``redacted_thinking`` (a whole encrypted
   block), ``tool_use`` (→ :class:`ToolCallStart` whose index counts tool calls, not content
-  blocks); server-tool and unknown block types are skipped with their deltas;
+  blocks); ``fallback`` (another model took over) renames the answer's model; server-tool and
+  unknown block types are skipped with their deltas;
 * ``content_block_delta`` — ``text_delta``, ``input_json_delta`` (the raw fragment; the first is
   often empty and is not forwarded), ``thinking_delta``, ``signature_delta`` (closes the
   reasoning block), ``citations_delta`` (kept and emitted as a :class:`CitationEvent` when the
   cited text block ends), unknown delta types ignored;
 * ``content_block_stop`` — a tool call's arguments are parsed here (:class:`ToolCallEnd`);
 * ``message_delta`` — stop reason and the *cumulative* usage (:class:`UsageEvent`);
-* ``message_stop`` — :class:`Finish`; ``ping`` — skipped without parsing;
+* ``message_stop`` — :class:`Finish`. Blocks still open are closed first: with fine-grained tool
+  streaming a ``max_tokens`` stop can cut a tool call's JSON mid-value and never send its
+  ``content_block_stop``; its arguments are then what was complete so far (:func:`partial_object`);
+* ``ping`` — skipped without parsing;
 * ``error`` — raised as the typed error; any other event type — ignored.
 """
 
@@ -113,7 +121,7 @@ class StreamParser:
         if kind == "content_block_start":
             return self._start(data)
         if kind == "content_block_stop":
-            return self._stop_block(data)
+            return self._stop_block(data.get("index", -1))
         if kind == "message_start":
             return self._message_start(data)
         if kind == "message_delta":
@@ -134,15 +142,40 @@ class StreamParser:
 
     # ------------------------------------------------------------------ message
 
-    def _message_start(self, data: dict[str, Any]) -> None:
-        self.started = True
+    def _message_start(self, data: dict[str, Any]) -> Any:
         message = data.get("message")
-        if isinstance(message, Mapping):
-            self._id = message.get("id")
-            self._model = str(message.get("model") or "")
-            usage = message.get("usage")
-            if isinstance(usage, Mapping):
-                self._take_usage(usage)
+        if not isinstance(message, Mapping):
+            self.started = True
+            return None
+        if self.started:
+            if not self._id or not message.get("id") or message.get("id") == self._id:
+                return None  # the same message announced twice: nothing new
+            raise MalformedResponseError(
+                f"message {message.get('id')!r} started while message {self._id!r} was still open"
+                " (two generations spliced into one stream)",
+                provider=self.provider,
+                request_id=self.request_id,
+            )
+        self.started = True
+        self._id = message.get("id")
+        self._model = str(message.get("model") or "")
+        usage = message.get("usage")
+        if isinstance(usage, Mapping):
+            self._take_usage(usage)
+        if message.get("stop_reason") is not None:
+            self._stop = message["stop_reason"]
+        content = message.get("content")
+        if not content or not isinstance(content, list):
+            return None
+        # Blocks the message already holds: each is started and stopped at once.
+        events: list[Any] = []
+        for index, block in enumerate(content):
+            for out in (self._start({"index": -1 - index, "content_block": block}), self._stop_block(-1 - index)):
+                if type(out) is tuple:
+                    events.extend(out)
+                elif out is not None:
+                    events.append(out)
+        return tuple(events) or None
 
     def _take_usage(self, usage: Mapping[str, Any]) -> None:
         # Every counter is cumulative: a later value replaces an earlier one.
@@ -178,11 +211,16 @@ class StreamParser:
 
     def _message_stop(self) -> Any:
         self.done = True
+        events: list[Any] = []
+        for index in list(self._blocks):  # blocks never stopped (an answer cut by max_tokens)
+            out = self._stop_block(index, cut=True)
+            if out is not None:
+                events.append(out)
+        if not self._usage_sent:
+            events.append(UsageEvent(self.usage()))
         reason = finish_reason(self._stop, self.plan, self._tools > 0)
-        finish = Finish(reason, self._stop, self._model, self._id)
-        if self._usage_sent:
-            return finish
-        return UsageEvent(self.usage()), finish
+        events.append(Finish(reason, self._stop, self._model, self._id))
+        return events[0] if len(events) == 1 else tuple(events)
 
     # ------------------------------------------------------------------ content blocks
 
@@ -218,6 +256,12 @@ class StreamParser:
             assert isinstance(block, Mapping)
             self._blocks[index] = [_THINKING]
             return ReasoningDelta("", None, str(block.get("data") or ""))
+        if kind == "fallback":  # the rest of the answer comes from another model
+            assert isinstance(block, Mapping)
+            target = block.get("to")
+            model = target.get("model") if isinstance(target, Mapping) else None
+            if isinstance(model, str) and model:
+                self._model = model
         self._blocks[index] = [_SKIP]  # server_tool_use, web_search_tool_result, ...
         return None
 
@@ -273,14 +317,17 @@ class StreamParser:
             return None
         return None  # a delta type this version does not know
 
-    def _stop_block(self, data: dict[str, Any]) -> Any:
-        state = self._blocks.pop(data.get("index", -1), None)
+    def _stop_block(self, index: Any, cut: bool = False) -> Any:
+        """Close a content block; ``cut``: the message ended without closing it."""
+        state = self._blocks.pop(index, None)
         if state is None:
             return None
         tag = state[0]
         if tag is _TOOL:
             _tag, ordinal, call_id, name, fragments, start_input = state
-            if fragments:
+            if fragments and cut:
+                arguments = partial_object("".join(fragments))
+            elif fragments:
                 arguments = parse_arguments("".join(fragments), provider=self.provider, tool=name)
             elif isinstance(start_input, Mapping):
                 arguments = dict(start_input)
@@ -292,3 +339,47 @@ class StreamParser:
         if tag is _JSON and not state[1] and isinstance(state[2], Mapping) and state[2]:
             return self._text(None, json.dumps(state[2], ensure_ascii=False))
         return None
+
+
+def partial_object(raw: str) -> dict[str, Any]:
+    """The JSON object a cut-off tool input holds so far, read as the official SDK's partial
+    parser reads it: the longest prefix that ends after a complete value (a string value cut
+    mid-way, a trailing number or a key without its value are dropped), with its brackets closed.
+    ``{}`` when nothing complete remains."""
+    try:
+        value = _loads(raw)
+    except ValueError:
+        value = None
+    if isinstance(value, dict):
+        return value
+    stack: list[str] = []
+    cuts: list[tuple[int, str]] = []  # (prefix length, closing brackets) where a value may end
+    in_string = escaped = False
+    for position, char in enumerate(raw):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+                cuts.append((position + 1, "".join(reversed(stack))))
+        elif char == '"':
+            in_string = True
+        elif char == "{" or char == "[":
+            stack.append("}" if char == "{" else "]")
+            cuts.append((position + 1, "".join(reversed(stack))))
+        elif char == "}" or char == "]":
+            if stack:
+                stack.pop()
+            cuts.append((position + 1, "".join(reversed(stack))))
+        elif char == ",":
+            cuts.append((position, "".join(reversed(stack))))
+    for end, closing in reversed(cuts[-64:]):
+        try:
+            value = _loads(raw[:end] + closing)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return {}

@@ -59,6 +59,9 @@ def error_type(headers: Mapping[str, str], body: Any) -> str | None:
     raw = headers.get("x-amzn-errortype")
     if not raw and isinstance(body, Mapping):
         raw = body.get("__type") or body.get("code") or body.get("Code")
+        output = body.get("Output")
+        if not raw and isinstance(output, Mapping):  # the service front end's own errors
+            raw = output.get("__type")  # {"Output": {"__type": "...#UnknownOperationException"}}
     if not raw or not isinstance(raw, str):
         return None
     name = raw.split(":", 1)[0]
@@ -103,8 +106,12 @@ def http_error(status: int, headers: Mapping[str, str], body: Any, provider: str
 def stream_exception(
     kind: str, message: str, headers: Mapping[str, str], provider: str, status: int | None = None
 ) -> errors.ProviderError:
-    """The typed error for an exception sent inside a 200 stream."""
+    """The typed error for an exception sent inside a 200 stream. A ``modelStreamErrorException``
+    carries the status the model behind Bedrock failed with: a 429 or an overload from there is
+    a rate limit or an overload, not a plain server error."""
     cls = classify(kind, message, None) or errors.ServerError
+    if kind.lower() == "modelstreamerrorexception" and status in (429, 503, 529):
+        cls = errors.RateLimitError if status == 429 else errors.OverloadedError
     kwargs: dict[str, Any] = {
         "provider": provider,
         "status": status,

@@ -13,6 +13,8 @@ from typing import Any
 
 from lluminary.errors import MalformedResponseError
 from lluminary.types import (
+    Citation,
+    CitationEvent,
     Finish,
     FinishReason,
     ReasoningDelta,
@@ -79,21 +81,38 @@ def converse_events(
     if not isinstance(content, list):
         raise MalformedResponseError("the Converse answer has no output.message.content", provider=provider)
     tool_index = 0
+    offset = 0  # characters of answer text so far, for citation spans
     for block in content:
         if not isinstance(block, Mapping):
             continue
         if "text" in block:
             text = block["text"]
             if isinstance(text, str) and text:
+                offset += len(text)
                 yield TextDelta(text)
+        elif "citationsContent" in block:
+            # Document citations: the cited text is in the block's content, not in a text block.
+            cited = block["citationsContent"]
+            if not isinstance(cited, Mapping):
+                continue
+            pieces = [c.get("text") for c in cited.get("content") or () if isinstance(c, Mapping)]
+            text = "".join(p for p in pieces if isinstance(p, str))
+            if text:
+                yield TextDelta(text)
+            sources = tuple(c for c in cited.get("citations") or () if isinstance(c, Mapping))
+            if sources:
+                yield CitationEvent(Citation(text, offset, offset + len(text), sources))
+            offset += len(text)
         elif "toolUse" in block:
             tool = block["toolUse"]
-            if not isinstance(tool, Mapping):
-                continue
+            if not isinstance(tool, Mapping) or tool.get("type") == "server_tool_use":
+                continue  # a tool Bedrock ran itself: not a call for the caller
             name = str(tool.get("name") or "")
             arguments = tool.get("input")
             if json_tool is not None and name == json_tool:
-                yield TextDelta(json.dumps(arguments, ensure_ascii=False))
+                value = json.dumps(arguments, ensure_ascii=False)
+                offset += len(value)
+                yield TextDelta(value)
                 continue
             if arguments is None:
                 arguments = {}

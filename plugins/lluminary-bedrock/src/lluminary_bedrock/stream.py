@@ -5,10 +5,14 @@ anywhere, checks each frame's prelude and message CRC, and yields whole messages
 JSON payload is parsed once and dispatched on its ``:event-type`` header:
 
 * ``contentBlockStart`` with ``start.toolUse`` opens a tool call (→ ``ToolCallStart``, numbered
-  among the tool calls of the answer, not by ``contentBlockIndex``);
-* ``contentBlockDelta`` carries ``text``, a ``toolUse.input`` JSON fragment, or ``reasoningContent``
-  (``text``, ``signature``, ``redactedContent``);
-* ``contentBlockStop`` closes a tool call (→ ``ToolCallEnd`` with the parsed arguments);
+  among the tool calls of the answer, not by ``contentBlockIndex``); a ``server_tool_use`` (a tool
+  Bedrock runs itself) is not the caller's to run and is skipped, as are ``toolResult`` blocks;
+* ``contentBlockDelta`` carries ``text``, a ``toolUse.input`` JSON fragment, ``reasoningContent``
+  (``text``, ``signature``, ``redactedContent``) or a ``citation`` of the block's text (document
+  citations: the block's citations are reported as one :class:`CitationEvent` when it stops);
+* ``contentBlockStop`` closes a tool call (→ ``ToolCallEnd`` with the parsed arguments). Arguments
+  that are not valid JSON fail the stream at its end unless the answer was cut by ``max_tokens``:
+  then the tool call keeps what was complete (:func:`partial_object`);
 * ``messageStop`` has the stop reason, ``metadata`` the usage (the only event that does).
 
 Unknown events and keys (payloads carry a random ``"p"`` padding key) are ignored. A
@@ -24,6 +28,8 @@ from typing import Any
 from lluminary.errors import APIConnectionError, MalformedResponseError
 from lluminary.streaming import parse_arguments
 from lluminary.types import (
+    Citation,
+    CitationEvent,
     Finish,
     ReasoningDelta,
     StreamEvent,
@@ -38,23 +44,44 @@ from lluminary.types import (
 from .errors import stream_exception
 from .response import finish_reason, usage
 
+_NO_BLOCK = object()
+
+#: Stop reasons that cut the answer short: a tool call's JSON may end mid-value.
+_CUT = frozenset({"max_tokens", "model_context_window_exceeded"})
+
 
 class _Tool:
-    __slots__ = ("index", "id", "name", "fragments", "ended", "json_answer")
+    __slots__ = ("index", "id", "name", "fragments", "ended", "json_answer", "broken", "server")
 
-    def __init__(self, index: int, call_id: str, name: str, json_answer: bool) -> None:
+    def __init__(self, index: int, call_id: str, name: str, json_answer: bool, server: bool = False) -> None:
         self.index = index
         self.id = call_id
         self.name = name
         self.fragments: list[str] = []
         self.ended = False
         self.json_answer = json_answer
+        self.broken = False  # stopped with arguments that do not parse: judged at the end
+        self.server = server  # a server tool Bedrock runs itself: not a call for the caller
 
 
 class ConverseStreamParser:
     """Turns decoded event-stream messages into unified events; :meth:`close` ends the stream."""
 
-    __slots__ = ("provider", "model", "headers", "json_tool", "_blocks", "_tools", "_stop_reason", "_stopped")
+    __slots__ = (
+        "provider",
+        "model",
+        "headers",
+        "json_tool",
+        "_blocks",
+        "_tools",
+        "_stop_reason",
+        "_stopped",
+        "_text_len",
+        "_text_block",
+        "_text_start",
+        "_text_pieces",
+        "_cited",
+    )
 
     def __init__(self, provider: str, model: str, headers: Mapping[str, str], json_tool: str | None = None) -> None:
         self.provider = provider
@@ -65,6 +92,13 @@ class ConverseStreamParser:
         self._tools = 0  # tool calls seen (not counting a structured answer's tool)
         self._stop_reason: str | None = None
         self._stopped = False
+        self._text_len = 0  # characters of answer text so far, for citation spans
+        # The text block being streamed: its contentBlockIndex, start offset and pieces.
+        self._text_block: Any = _NO_BLOCK
+        self._text_start = 0
+        self._text_pieces: list[str] = []
+        # contentBlockIndex -> [start offset, text pieces, citations] of a cited text block
+        self._cited: dict[Any, list[Any]] = {}
 
     def handle(self, message_headers: Mapping[str, Any], payload: bytes) -> Iterator[StreamEvent]:
         kind = message_headers.get(":message-type")
@@ -73,7 +107,10 @@ class ConverseStreamParser:
         elif kind == "exception":
             name = str(message_headers.get(":exception-type") or "exception")
             data = self._json(payload) if payload else {}
-            text = data.get("message") or data.get("Message") or data.get("originalMessage") or ""
+            text = str(data.get("message") or data.get("Message") or "")
+            original = data.get("originalMessage")  # what the model behind Bedrock said
+            if isinstance(original, str) and original and original not in text:
+                text = f"{text}: {original}" if text else original
             status = data.get("originalStatusCode")
             raise stream_exception(
                 name, str(text), self.headers, self.provider, status if isinstance(status, int) else None
@@ -101,6 +138,8 @@ class ConverseStreamParser:
             text = delta.get("text")
             if text is not None:
                 if isinstance(text, str) and text:
+                    self._text_piece(data.get("contentBlockIndex")).append(text)
+                    self._text_len += len(text)
                     yield TextDelta(text)
                 return
             tool_use = delta.get("toolUse")
@@ -110,6 +149,15 @@ class ConverseStreamParser:
             reasoning = delta.get("reasoningContent")
             if isinstance(reasoning, Mapping):
                 yield from _reasoning_delta(reasoning)
+                return
+            citation = delta.get("citation")
+            if isinstance(citation, Mapping):
+                block = data.get("contentBlockIndex")
+                cited = self._cited.get(block)
+                if cited is None:
+                    pieces = self._text_piece(block)  # the block's text, before and after this
+                    cited = self._cited[block] = [self._text_start, pieces, []]
+                cited[2].append(citation)
         elif name == "contentBlockStart":
             data = self._json(payload)
             start = data.get("start")
@@ -117,11 +165,15 @@ class ConverseStreamParser:
             if isinstance(tool_use, Mapping):
                 block = data.get("contentBlockIndex")
                 if block not in self._blocks:
-                    yield from self._open(block, str(tool_use.get("toolUseId") or ""), str(tool_use.get("name") or ""))
+                    call_id, tool_name = str(tool_use.get("toolUseId") or ""), str(tool_use.get("name") or "")
+                    yield from self._open(block, call_id, tool_name, tool_use.get("type") == "server_tool_use")
         elif name == "contentBlockStop":
-            tool = self._blocks.get(self._json(payload).get("contentBlockIndex"))  # type: ignore[arg-type]
+            block = self._json(payload).get("contentBlockIndex")
+            tool = self._blocks.get(block)  # type: ignore[arg-type]
             if tool is not None and not tool.ended:
                 yield from self._close(tool)
+            elif self._cited and block in self._cited:
+                yield self._citation(self._cited.pop(block))
         elif name == "messageStop":
             reason = self._json(payload).get("stopReason")
             self._stop_reason = reason if isinstance(reason, str) else None
@@ -132,11 +184,17 @@ class ConverseStreamParser:
                 yield UsageEvent(usage(data["usage"]))
         # messageStart and unknown events carry nothing we need
 
-    def _open(self, block: Any, call_id: str, name: str) -> Iterator[StreamEvent]:
+    def _text_piece(self, block: Any) -> list[str]:
+        """The pieces of text block ``block`` (text blocks come one after another)."""
+        if block != self._text_block:
+            self._text_block, self._text_start, self._text_pieces = block, self._text_len, []
+        return self._text_pieces
+
+    def _open(self, block: Any, call_id: str, name: str, server: bool = False) -> Iterator[StreamEvent]:
         json_answer = self.json_tool is not None and name == self.json_tool
-        tool = _Tool(-1 if json_answer else self._tools, call_id, name, json_answer)
+        tool = _Tool(-1 if json_answer or server else self._tools, call_id, name, json_answer, server)
         self._blocks[block] = tool
-        if not json_answer:
+        if not json_answer and not server:
             self._tools += 1
             yield ToolCallStart(tool.index, call_id, name)
 
@@ -145,20 +203,38 @@ class ConverseStreamParser:
         if tool is None:  # a fragment without its start: keep it rather than lose it
             yield from self._open(block, "", "")
             tool = self._blocks[block]
-        if not isinstance(fragment, str) or not fragment:
+        if not isinstance(fragment, str) or not fragment or tool.server:
             return
         if tool.json_answer:
+            self._text_len += len(fragment)
             yield TextDelta(fragment)
             return
         tool.fragments.append(fragment)
         yield ToolCallDelta(tool.index, fragment)
 
-    def _close(self, tool: _Tool) -> Iterator[StreamEvent]:
+    def _close(self, tool: _Tool, final: bool = False) -> Iterator[StreamEvent]:
+        """End a tool call. Arguments that do not parse are judged at the end of the stream
+        (``final``), once the stop reason says whether the answer was cut short."""
         tool.ended = True
-        if tool.json_answer:
+        if tool.json_answer or tool.server:
             return
-        arguments = parse_arguments("".join(tool.fragments), provider=self.provider, tool=tool.name)
+        raw = "".join(tool.fragments)
+        if final and tool.broken and self._stop_reason in _CUT:
+            arguments = partial_object(raw)
+        else:
+            try:
+                arguments = parse_arguments(raw, provider=self.provider, tool=tool.name)
+            except MalformedResponseError:
+                if final or self._stopped:
+                    raise
+                tool.broken = True
+                return
         yield ToolCallEnd(tool.index, ToolCallPart(tool.id, tool.name, arguments))
+
+    def _citation(self, cited: list[Any]) -> CitationEvent:
+        start, pieces, sources = cited
+        text = "".join(pieces)
+        return CitationEvent(Citation(text, start, start + len(text), tuple(sources)))
 
     def close(self) -> Iterator[StreamEvent]:
         """The end of the body: close what is open and finish, or fail if the answer is cut short."""
@@ -169,23 +245,69 @@ class ConverseStreamParser:
                 request_id=self.headers.get("x-amzn-requestid"),
             )
         for tool in self._blocks.values():
-            if not tool.ended:
-                yield from self._close(tool)
+            if not tool.ended or tool.broken:
+                if self._stop_reason in _CUT:
+                    tool.broken = True  # an unclosed call was cut too
+                yield from self._close(tool, final=True)
+        for cited in self._cited.values():
+            yield self._citation(cited)
+        self._cited.clear()
         reason = finish_reason(self._stop_reason, tool_calls=self._tools > 0, json_tool=self.json_tool)
         yield Finish(reason, self._stop_reason, self.model, self.headers.get("x-amzn-requestid"))
 
 
 def _reasoning_delta(reasoning: Mapping[str, Any]) -> Iterator[ReasoningDelta]:
+    # One member per delta on the wire; a delta with text and signature together is taken whole.
     text = reasoning.get("text")
-    if isinstance(text, str):
-        if text:
-            yield ReasoningDelta(text)
-        return
+    if isinstance(text, str) and text:
+        yield ReasoningDelta(text)
     signature = reasoning.get("signature")
-    if isinstance(signature, str):
-        if signature:
-            yield ReasoningDelta(signature=signature)
-        return
+    if isinstance(signature, str) and signature:
+        yield ReasoningDelta(signature=signature)
     redacted = reasoning.get("redactedContent")
     if isinstance(redacted, str):
         yield ReasoningDelta(redacted=redacted)
+
+
+def partial_object(raw: str) -> dict[str, Any]:
+    """The JSON object a cut-off tool input holds so far: the longest prefix that ends after a
+    complete value (a string value cut mid-way, a trailing number or a key without its value are
+    dropped), with its brackets closed, as the official SDKs' partial parsers read it. ``{}`` when
+    nothing complete remains."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if isinstance(value, dict):
+        return value
+    stack: list[str] = []
+    cuts: list[tuple[int, str]] = []  # (prefix length, closing brackets) where a value may end
+    in_string = escaped = False
+    for position, char in enumerate(raw):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+                cuts.append((position + 1, "".join(reversed(stack))))
+        elif char == '"':
+            in_string = True
+        elif char == "{" or char == "[":
+            stack.append("}" if char == "{" else "]")
+            cuts.append((position + 1, "".join(reversed(stack))))
+        elif char == "}" or char == "]":
+            if stack:
+                stack.pop()
+            cuts.append((position + 1, "".join(reversed(stack))))
+        elif char == ",":
+            cuts.append((position, "".join(reversed(stack))))
+    for end, closing in reversed(cuts[-64:]):
+        try:
+            value = json.loads(raw[:end] + closing)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return {}

@@ -479,9 +479,23 @@ def _with_unknown_events(events: Iterator[tuple[str, dict[str, Any]]]) -> Iterat
             yield "content_block_delta", {"type": "content_block_delta", "index": data["index"], "delta": FUTURE_DELTA}
 
 
+#: the real API writes its ping with a space, unlike every other event
+PING_DATA = '{"type": "ping"}'
+
+
 def render_stream(scenario: Scenario) -> list[bytes]:
-    """The SSE body, one frame per chunk, JSON as compact as the real API writes it."""
-    return sse((name, data if isinstance(data, str) else _dumps(data)) for name, data in odd_stream_events(scenario))
+    """The SSE body, one frame per chunk, JSON as compact as the real API writes it, with two quirks
+    of real traffic: the ping is written ``{"type": "ping"}``, and some ``data:`` lines are padded
+    with trailing spaces after the JSON."""
+
+    def text(n: int, name: str, data: Any) -> str:
+        if isinstance(data, str):
+            return data
+        if name == "ping" and data == {"type": "ping"}:
+            return PING_DATA
+        return _dumps(data) + " " * (3 * (n % 4))
+
+    return sse((name, text(n, name, data)) for n, (name, data) in enumerate(odd_stream_events(scenario)))
 
 
 def error_body(error_type: str, message: str, request_id: str | None) -> dict[str, Any]:
@@ -541,9 +555,13 @@ def render_error(scenario: ErrorScenario, body: Any = None, *, streamed: bool = 
         if name == "content_block_stop":
             break
         events.append((name, data))
-    events.append(("error", error_body(error_type, message, scenario.request_id)))
+    error = error_body(error_type, message, scenario.request_id)
+    error["error"] = {"details": None, **error["error"]}  # as the real event has it
+    events.append(("error", error))
     headers = {"request-id": scenario.request_id, "content-type": "text/event-stream; charset=utf-8"}
-    return Reply(200, headers, sse((name, _dumps(data)) for name, data in events), stream=True)
+    # The real error event's data is padded with spaces after the JSON.
+    frames = ((name, _dumps(data) + (" " * 14 if name == "error" else "")) for name, data in events)
+    return Reply(200, headers, sse(frames), stream=True)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -613,7 +613,9 @@ def stream_events(scenario: Scenario) -> Iterator[tuple[str, dict[str, Any]]]:
         index += 1
     if scenario.full_text and scenario.text_after_tools:
         yield from text_block(index)
-    yield "messageStop", {"stopReason": stop_reason(scenario)}
+    # Claude models add the Messages API's stop_sequence here, null when none stopped the answer.
+    extra = {"delta": {"stop_sequence": scenario.stop_sequence}}
+    yield "messageStop", {"stopReason": stop_reason(scenario), "additionalModelResponseFields": extra}
     yield "metadata", {"usage": wire_usage(scenario.usage), "metrics": {"latencyMs": 321}}
 
 
