@@ -201,8 +201,8 @@ async def test_blocked_prompt_is_content_filtered(harness: Any, streamed: bool) 
 async def test_unknown_parts_keys_and_empty_chunks_are_ignored(harness: Any) -> None:
     chunks = [
         {"usageMetadata": {"promptTokenCount": 3}, "responseId": "resp-1"},
-        harness.chunk([{"executableCode": {"language": "PYTHON", "code": "print(1)"}}]),
-        harness.chunk([{"codeExecutionResult": {"outcome": "OUTCOME_OK", "output": "1"}}, {"text": ""}]),
+        harness.chunk([{"futurePart": {"kind": "PYTHON", "body": "print(1)"}}]),
+        harness.chunk([{"anotherFuturePart": {"outcome": "OK"}}, {"text": ""}]),
         {**harness.chunk([{"text": "one", "newField": 1}]), "futureTopLevel": {"x": []}},
         harness.chunk([]),
         harness.chunk(None, finish="STOP"),

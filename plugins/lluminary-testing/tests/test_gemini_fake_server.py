@@ -18,7 +18,7 @@ import pytest
 
 from lluminary.types import Usage
 from lluminary_testing import ErrorScenario, Fault, Scenario, ToolCallSpec
-from lluminary_testing.gemini_server import FakeGeminiServer, count_tokens
+from lluminary_testing.gemini_server import FakeGeminiServer, GeminiScenario, count_tokens
 
 KEY = {"x-goog-api-key": "AIzaFAKE-key-0000000000000000000000"}
 CHAT = "/v1beta/models/gemini-2.5-flash:generateContent"
@@ -211,6 +211,52 @@ def test_text_signature_in_an_empty_final_part(server: FakeGeminiServer) -> None
     server.script(Scenario(text="hello", signature="SIG"))
     chunks = sse_chunks(post(server, STREAM, HELLO, alt="sse"))
     assert chunks[-1]["candidates"][0]["content"]["parts"] == [{"text": "", "thoughtSignature": "SIG"}]
+
+
+def test_text_signature_on_the_first_text_chunk(server: FakeGeminiServer) -> None:
+    """Gemini 2.5 signs a streamed text answer on its first text chunk."""
+    server.script(GeminiScenario(text=["he", "llo"], signature="SIG", text_signature_first=True))
+    chunks = sse_chunks(post(server, STREAM, HELLO, alt="sse"))
+    parts = [p for c in chunks for p in c["candidates"][0].get("content", {}).get("parts", ())]
+    assert parts == [{"text": "he", "thoughtSignature": "SIG"}, {"text": "llo"}]
+
+
+GROUNDING = {
+    "webSearchQueries": ["q"],
+    "groundingChunks": [{"web": {"uri": "https://example.org/a", "title": "example.org"}}],
+    "groundingSupports": [{"segment": {"endIndex": 2, "text": "ab"}, "groundingChunkIndices": [0]}],
+}
+
+
+def test_grounding_metadata(server: FakeGeminiServer) -> None:
+    """Search grounding: ``{}`` on every streamed chunk, the whole metadata on the last one and on
+    the non-streamed candidate."""
+    server.script(GeminiScenario(text=["ab", "c", "d"], grounding=GROUNDING))
+    chunks = sse_chunks(post(server, STREAM, HELLO, alt="sse"))
+    assert [c["candidates"][0]["groundingMetadata"] for c in chunks] == [{}, {}, GROUNDING]
+    server.script(GeminiScenario(text="abcd", grounding=GROUNDING))
+    assert post(server, CHAT, HELLO).json()["candidates"][0]["groundingMetadata"] == GROUNDING
+
+
+def test_streamed_function_call_arguments(server: FakeGeminiServer) -> None:
+    """``streamFunctionCallArguments`` (Vertex AI): the name with ``willContinue``, one
+    ``partialArgs`` piece per leaf (strings in two), then an empty ``functionCall``."""
+    arguments = '{"city": "Rome", "days": 2, "stops": [{"open": true}], "note": null}'
+    server.script(Scenario(tool_calls=[ToolCallSpec("c1", "plan", arguments)]))
+    body = {**HELLO, "toolConfig": {"functionCallingConfig": {"mode": "AUTO", "streamFunctionCallArguments": True}}}
+    chunks = sse_chunks(post(server, STREAM, body, alt="sse"))
+    parts = [p for c in chunks for p in c["candidates"][0].get("content", {}).get("parts", ())]
+    calls = [p["functionCall"] for p in parts if "functionCall" in p]
+    assert calls == [
+        {"name": "plan", "willContinue": True, "id": "c1"},
+        {"partialArgs": [{"jsonPath": "$.city", "stringValue": "Ro", "willContinue": True}], "willContinue": True},
+        {"partialArgs": [{"jsonPath": "$.city", "stringValue": "me"}], "willContinue": True},
+        {"partialArgs": [{"jsonPath": "$.days", "numberValue": 2}], "willContinue": True},
+        {"partialArgs": [{"jsonPath": "$.stops[0].open", "boolValue": True}], "willContinue": True},
+        {"partialArgs": [{"jsonPath": "$.note", "nullValue": "NULL_VALUE"}], "willContinue": True},
+        {},
+    ]
+    assert chunks[-1]["candidates"][0]["content"]["parts"] == [{"text": ""}]
 
 
 def test_call_ids_can_be_left_out(server: FakeGeminiServer) -> None:

@@ -7,12 +7,16 @@ The same body serves the Gemini API and Vertex AI. Things worth knowing:
   responses to one step of function calls in a single turn);
 * ``thoughtSignature`` goes back on the part it came on: a :class:`ToolCallPart` carries its own, and
   a signature-only :class:`ReasoningPart` (empty text) belongs to the part just before it;
-* call ids this plugin made up (the Gemini API often sends none) are never put on the wire.
+* call ids this plugin made up (the Gemini API often sends none) are never put on the wire;
+* a part kept whole from an answer (code execution, a server-side tool invocation, a generated
+  file: a :class:`ReasoningPart` whose ``redacted`` starts with :data:`RAW_PART_PREFIX`) goes back
+  exactly as it came, signature included.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import mimetypes
 import re
 from collections.abc import Iterable, Mapping
@@ -37,6 +41,8 @@ SYNTHETIC_ID_PREFIX = "gcall_"
 #: The value Google documents for a function call whose real signature is unknown (history from
 #: another provider or model): Gemini 3 rejects an unsigned call in the current step without it.
 SKIP_SIGNATURE = "skip_thought_signature_validator"
+#: Marks a :class:`ReasoningPart` ``redacted`` value that is a whole Gemini part, kept as JSON.
+RAW_PART_PREFIX = "gemini-part:"
 
 #: generationConfig fields a provider option may set directly (``{"google": {"top_k": 40}}``).
 GENERATION_FIELDS = frozenset(
@@ -167,7 +173,15 @@ def _reasoning(part: ReasoningPart, parts: list[dict[str, Any]], family: frozens
     if part.provider is not None and part.provider not in family:
         return
     if part.redacted is not None:
-        return  # Gemini has no encrypted reasoning blocks
+        # Gemini has no encrypted reasoning blocks: only parts kept whole from its answers go back.
+        if part.redacted.startswith(RAW_PART_PREFIX):
+            try:
+                raw = json.loads(part.redacted[len(RAW_PART_PREFIX) :])
+            except ValueError:
+                return
+            if isinstance(raw, dict) and raw:
+                parts.append(raw)
+        return
     if part.text:
         thought: dict[str, Any] = {"text": part.text, "thought": True}
         if part.signature:

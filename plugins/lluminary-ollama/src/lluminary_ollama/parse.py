@@ -4,7 +4,11 @@ A non-streamed answer is the same object as the last streamed line with the whol
 so one :class:`LineParser` serves both and ``generate`` equals the accumulated ``stream``.
 Tool calls arrive whole (``{"function": {"index", "name", "arguments": {...}}, "id"?}``) in a
 ``done: false`` line; each becomes a start, one delta with the arguments as JSON text, and an end.
-Calls without an id get a stable one derived from their position, name and arguments.
+Calls without an id get a stable one derived from their position, name and arguments — the
+parsed arguments, so the same call gets the same id whatever whitespace or key order the JSON text
+had (a line and a whole body, or a proxy that re-serialises, may differ there). A call repeated with
+the same id, name and arguments counts once; one that only shares its id with another (a server
+that numbers ids per line) is still a call of its own.
 """
 
 from __future__ import annotations
@@ -63,8 +67,13 @@ def raw_json_of(text: str, value: Any, start: int = 0) -> tuple[str | None, int]
         pos = found.end()
 
 
-def synthetic_id(ordinal: int, name: str, arguments: str) -> str:
-    digest = hashlib.sha1(f"{name}\x00{arguments}".encode()).hexdigest()[:12]
+def canonical(arguments: Any) -> str:
+    """Arguments as one JSON text, whatever the spacing or key order they came in."""
+    return json.dumps(arguments, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def synthetic_id(ordinal: int, name: str, arguments: Any) -> str:
+    digest = hashlib.sha1(f"{name}\x00{canonical(arguments)}".encode()).hexdigest()[:12]
     return f"call_{ordinal}_{digest}"
 
 
@@ -73,7 +82,7 @@ class LineParser:
 
     def __init__(self) -> None:
         self._calls = 0
-        self._seen_ids: set[str] = set()
+        self._seen_ids: set[tuple[str, str, str]] = set()
         self._raw = ""
         self._raw_pos = 0
         self.done = False
@@ -129,10 +138,12 @@ class LineParser:
         else:
             raise MalformedResponseError(f"tool call {name!r} arguments are not a JSON object", provider=NAME)
         raw_id = call.get("id")
-        call_id = str(raw_id) if raw_id else synthetic_id(self._calls, name, text)
-        if raw_id and call_id in self._seen_ids:
-            return  # the same call repeated
-        self._seen_ids.add(call_id)
+        call_id = str(raw_id) if raw_id else synthetic_id(self._calls, name, parsed)
+        if raw_id:
+            seen = (call_id, name, canonical(parsed))
+            if seen in self._seen_ids:
+                return  # the same call repeated
+            self._seen_ids.add(seen)
         index = self._calls
         self._calls += 1
         out.append(ToolCallStart(index, call_id, name))

@@ -22,6 +22,15 @@ the answer ends with a function call, an empty text part. A ``Scenario.signature
 ``thoughtSignature`` on the last thought part, else on the first function call, else in an
 empty-text part of the last chunk (where Gemini puts a text answer's signature).
 
+Real traffic the server reproduces on request: a :class:`GeminiScenario` can carry ``grounding``
+(the candidate's ``groundingMetadata``: Google Search sources and the spans they support, offsets in
+UTF-8 bytes), which a stream sends as ``"groundingMetadata": {}`` on every chunk and the whole
+object on the last, and ``text_signature_first`` (Gemini 2.5 signs a text answer on its first text
+chunk, not in a trailing empty part). A request whose ``toolConfig.functionCallingConfig`` sets
+``streamFunctionCallArguments`` (Vertex AI) gets each call streamed the way Vertex streams it: the
+name with ``willContinue``, one ``partialArgs`` part per leaf value (strings sent in two pieces, the
+first with ``willContinue``), then an empty ``functionCall``.
+
 Errors are Google's: ``{"error": {"code", "message", "status", "details"}}`` with ``ErrorInfo`` /
 ``RetryInfo`` details; a bad key is a 400 ``INVALID_ARGUMENT`` with reason ``API_KEY_INVALID``; a
 content-filter error is a 200 whose ``promptFeedback.blockReason`` is set and has no candidates;
@@ -43,6 +52,8 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+
+import attrs
 
 from lluminary.types import Usage
 
@@ -155,6 +166,8 @@ DATA_FIELDS = (
     "functionResponse",
     "executableCode",
     "codeExecutionResult",
+    "toolCall",
+    "toolResponse",
 )
 
 _WORD = re.compile(r"\w+|[^\w\s]")
@@ -164,6 +177,17 @@ _CAMEL = re.compile(r"_([a-z])")
 
 def camel(key: str) -> str:
     return _CAMEL.sub(lambda m: m.group(1).upper(), key)
+
+
+@attrs.frozen
+class GeminiScenario(Scenario):
+    """A :class:`Scenario` with what only Gemini has: ``grounding``, the ``groundingMetadata`` of the
+    answer (``groundingChunks``, ``groundingSupports``, ``webSearchQueries``, ...; give offsets in
+    UTF-8 bytes, as Google does), and ``text_signature_first``, Gemini 2.5's placement of a text
+    answer's ``signature`` on the first text chunk of a stream."""
+
+    grounding: Mapping[str, Any] | None = None
+    text_signature_first: bool = False
 
 
 class FakeGeminiServer(FakeServer):
@@ -235,7 +259,9 @@ class FakeGeminiServer(FakeServer):
             if rejected is not None:
                 return rejected.with_fault(item.fault)
             model = route["model"] if route else ""
-            chunks = list(stream_chunks(item, call_ids=self.call_ids, model=model))
+            chunks = list(
+                stream_chunks(item, call_ids=self.call_ids, model=model, stream_arguments=_streams_arguments(request))
+            )
             if method == "streamGenerateContent":
                 if "sse" in request.query.get("alt", []):
                     frames = [sse_frame(c) for c in chunks]
@@ -450,9 +476,75 @@ def _signature_target(scenario: Scenario, model: str) -> str | None:
     return "text"
 
 
-def stream_chunks(scenario: Scenario, *, call_ids: bool = True, model: str = "") -> Iterator[dict[str, Any]]:
-    """The ``GenerateContentResponse`` chunks of the streamed answer (``model``: the one asked for)."""
+def _streams_arguments(request: RecordedRequest) -> bool:
+    """Whether the request asks Vertex AI to stream function call arguments."""
+    body = _json_or_none(request.body)
+    config = body.get("toolConfig") if isinstance(body, dict) else None
+    calling = config.get("functionCallingConfig") if isinstance(config, dict) else None
+    return isinstance(calling, dict) and bool(calling.get("streamFunctionCallArguments"))
+
+
+def _leaves(value: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
+    """Every leaf of a JSON value with its ``jsonPath``."""
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            step = f".{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else f"[{json.dumps(key)}]"
+            yield from _leaves(item, path + step)
+    elif isinstance(value, list) and value:
+        for index, item in enumerate(value):
+            yield from _leaves(item, f"{path}[{index}]")
+    elif path != "$":
+        yield path, value
+
+
+def _partial_arg(path: str, value: Any) -> list[dict[str, Any]]:
+    """The ``partialArgs`` pieces Vertex AI sends for one leaf value."""
+    if isinstance(value, str):
+        half = len(value) // 2 or len(value)
+        pieces = [value[:half], value[half:]] if value[half:] else [value, ""]
+        return [
+            {"jsonPath": path, "stringValue": pieces[0], "willContinue": True},
+            {"jsonPath": path, "stringValue": pieces[1]},
+        ]
+    if isinstance(value, bool):
+        return [{"jsonPath": path, "boolValue": value}]
+    if isinstance(value, (int, float)):
+        return [{"jsonPath": path, "numberValue": value}]
+    if value is None:
+        return [{"jsonPath": path, "nullValue": "NULL_VALUE"}]
+    return [{"jsonPath": path, "structValue" if isinstance(value, dict) else "listValue": value}]
+
+
+def _streamed_call_chunks(part: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """One whole ``functionCall`` part as the chunks of a call whose arguments stream."""
+    call = part["functionCall"]
+    args = call.get("args")
+    if not isinstance(args, dict):
+        return [[part]]  # arguments that are not an object cannot be streamed by path
+    start: dict[str, Any] = {"name": call["name"], "willContinue": True}
+    if "id" in call:
+        start["id"] = call["id"]
+    first: dict[str, Any] = {"functionCall": start}
+    if "thoughtSignature" in part:
+        first["thoughtSignature"] = part["thoughtSignature"]
+    chunks: list[list[dict[str, Any]]] = [[first]]
+    chunks.extend(
+        [{"functionCall": {"partialArgs": [piece], "willContinue": True}}]
+        for path, value in _leaves(args)
+        for piece in _partial_arg(path, value)
+    )
+    chunks.append([{"functionCall": {}}])
+    return chunks
+
+
+def stream_chunks(
+    scenario: Scenario, *, call_ids: bool = True, model: str = "", stream_arguments: bool = False
+) -> Iterator[dict[str, Any]]:
+    """The ``GenerateContentResponse`` chunks of the streamed answer (``model``: the one asked for;
+    ``stream_arguments``: Vertex AI's ``streamFunctionCallArguments``)."""
     target = _signature_target(scenario, model)
+    grounding = scenario.grounding if isinstance(scenario, GeminiScenario) else None
+    signature_first = isinstance(scenario, GeminiScenario) and scenario.text_signature_first and target == "text"
     parts: list[list[dict[str, Any]]] = []
     thoughts = [p for p in scenario.reasoning_pieces if p]
     for n, piece in enumerate(thoughts):
@@ -460,16 +552,18 @@ def stream_chunks(scenario: Scenario, *, call_ids: bool = True, model: str = "")
         if target == "thought" and n == len(thoughts) - 1:
             part["thoughtSignature"] = scenario.signature
         parts.append([part])
-    texts = [[{"text": p}] for p in scenario.text_pieces if p]
-    calls = []
+    texts: list[list[dict[str, Any]]] = [[{"text": p}] for p in scenario.text_pieces if p]
+    if signature_first and texts:
+        texts[0][0]["thoughtSignature"] = scenario.signature
+    calls: list[list[dict[str, Any]]] = []
     for n, spec in enumerate(scenario.tool_calls):
         part = _call_part(spec, call_ids=call_ids)
         if target == "call" and n == 0:
             part["thoughtSignature"] = scenario.signature
-        calls.append([part])
+        calls.extend(_streamed_call_chunks(part) if stream_arguments else [[part]])
     parts.extend([*calls, *texts] if scenario.text_after_tools else [*texts, *calls])
     final: list[dict[str, Any]] = []
-    if target == "text":
+    if target == "text" and not (signature_first and texts):
         final.append({"text": "", "thoughtSignature": scenario.signature})
     elif parts and "functionCall" in parts[-1][0]:
         final.append({"text": ""})
@@ -479,8 +573,11 @@ def stream_chunks(scenario: Scenario, *, call_ids: bool = True, model: str = "")
         parts.insert(0, [{"futurePart": {"kind": "unknown"}}])
     base = {"modelVersion": scenario.model, "responseId": scenario.id}
     for chunk_parts in parts:
+        streamed: dict[str, Any] = {"content": {"parts": chunk_parts, "role": "model"}, "index": 0}
+        if grounding is not None:
+            streamed["groundingMetadata"] = {}
         chunk: dict[str, Any] = {
-            "candidates": [{"content": {"parts": chunk_parts, "role": "model"}, "index": 0}],
+            "candidates": [streamed],
             "usageMetadata": wire_usage(scenario.usage, final=False),
             **base,
         }
@@ -494,6 +591,8 @@ def stream_chunks(scenario: Scenario, *, call_ids: bool = True, model: str = "")
         candidate["safetyRatings"] = [
             {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True}
         ]
+    if grounding is not None:
+        candidate["groundingMetadata"] = dict(grounding)
     yield {"candidates": [candidate], "usageMetadata": wire_usage(scenario.usage), **base}
 
 
@@ -529,6 +628,8 @@ def render_response(scenario: Scenario, *, call_ids: bool = True, model: str = "
     }
     if not parts:
         del candidate["content"]
+    if isinstance(scenario, GeminiScenario) and scenario.grounding is not None:
+        candidate["groundingMetadata"] = dict(scenario.grounding)
     response: dict[str, Any] = {
         "candidates": [candidate],
         "usageMetadata": wire_usage(scenario.usage),
