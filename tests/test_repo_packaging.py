@@ -419,7 +419,8 @@ class FreshEnv:
     installed: dict[str, str] = field(default_factory=dict)
     modules: int = 0
     reply: str | None = None
-    error: str | None = None
+    error: str | None = None  # installing, listing or importing failed
+    call_error: str | None = None  # the call against the fake server failed
     seconds: float = 0.0
 
 
@@ -460,13 +461,16 @@ def _fresh_env(path: Path, wheels: Path, wheelhouse: Path, root: Path) -> FreshE
         _run([*pip, "check"], env=_CLEAN)
         result.plugins = json.loads(_run([_bin(env, "lluminary"), "plugins", "--json"], env=_CLEAN))
         result.modules = int(_run([python, "-c", _IMPORT_ALL, result.package], env=_CLEAN).strip())
-        if result.dist in SMOKE_CALLS:
+    except (RuntimeError, ValueError, OSError, subprocess.TimeoutExpired) as exc:  # reported by this dist's test
+        result.error = f"{type(exc).__name__}: {exc}"
+    if result.error is None and result.dist in SMOKE_CALLS:
+        try:
             # Only now add lluminary-testing (its fake servers): the checks above ran without it.
             _run([*pip, "install", *offline, "lluminary-testing"], env=_CLEAN)
             call_env = {**_CLEAN, "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
             result.reply = _run([python, "-c", _SMOKE_CALL, *SMOKE_CALLS[result.dist]], env=call_env).strip()
-    except (RuntimeError, ValueError, OSError, subprocess.TimeoutExpired) as exc:  # reported by this dist's test
-        result.error = f"{type(exc).__name__}: {exc}"
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            result.call_error = f"{type(exc).__name__}: {exc}"
     result.seconds = time.monotonic() - started
     return result
 
@@ -547,6 +551,7 @@ def test_wheel_installs_alone_and_lists_its_plugins(packaging: Packaging, path: 
     assert {"lluminary.memory_cache", "lluminary.noop_trace"} <= builtins
     if project["name"] in SMOKE_CALLS:
         # the fake servers echo the last user message when nothing is scripted
+        assert env.call_error is None, env.call_error
         assert env.reply == "packaged hello", f"a call through the installed wheel answered {env.reply!r}"
 
 
