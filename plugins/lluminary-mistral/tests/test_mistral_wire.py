@@ -312,6 +312,64 @@ async def test_fragmented_arguments_and_missing_ids(client: Client, server: Fake
     assert response.tool_calls[1].arguments == {}
 
 
+async def test_index_only_on_the_first_fragment(client: Client, server: FakeMistralServer) -> None:
+    """Mistral-compatible servers that stream a call OpenAI-style may put the ``index`` on its
+    first fragment only: later fragments without id and index continue the open call (they used
+    to open a nameless second call)."""
+    server.script(
+        raw_stream(
+            chunk({"tool_calls": [{"index": 0, "id": "k1", "function": {"name": "get_weather", "arguments": ""}}]}),
+            chunk({"tool_calls": [{"function": {"arguments": '{"city":'}}]}),
+            chunk({"tool_calls": [{"function": {"arguments": ' "Bergen"}'}}]}, "tool_calls"),
+        )
+    )
+    events, response = await stream(client, server, tools=[WEATHER])
+    assert response.tool_calls == (ToolCallPart("k1", "get_weather", {"city": "Bergen"}),)
+    assert [e.index for e in events if isinstance(e, ToolCallStart)] == [0]
+
+
+async def test_cumulative_arguments(client: Client, server: FakeMistralServer) -> None:
+    """Some OpenAI-compatible servers resend the whole arguments so far on every fragment; only
+    what is new in each is kept (before, the concatenation was invalid JSON)."""
+    server.script(
+        raw_stream(
+            chunk({"tool_calls": [{"index": 0, "id": "k2", "function": {"name": "get_weather", "arguments": '{"ci'}}]}),
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"city": "Tro'}}]}),
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"city": "Tromsø"}'}}]}),
+            chunk({"content": ""}, "tool_calls"),
+        )
+    )
+    events, response = await stream(client, server, tools=[WEATHER])
+    assert response.tool_calls == (ToolCallPart("k2", "get_weather", {"city": "Tromsø"}),)
+    assert "".join(e.arguments for e in events if isinstance(e, ToolCallDelta)) == '{"city": "Tromsø"}'
+
+
+async def test_a_fragment_that_only_looks_like_a_resend(client: Client, server: FakeMistralServer) -> None:
+    """An ordinary fragment that begins with everything sent so far (a key starting with ``{"``)
+    is appended as it is when that makes the whole object."""
+    server.script(
+        raw_stream(
+            chunk({"tool_calls": [{"index": 0, "id": "k3", "function": {"name": "get_weather", "arguments": '{"'}}]}),
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{": 1}'}}]}),
+            chunk({"content": ""}, "tool_calls"),
+        )
+    )
+    _, response = await stream(client, server, tools=[WEATHER])
+    assert response.tool_calls == (ToolCallPart("k3", "get_weather", {"{": 1}),)
+
+
+async def test_recorded_stream_shape_padding_and_typed_text(client: Client, server: FakeMistralServer) -> None:
+    """The live API's stream (as the fake server now renders it): a ``p`` padding key on chunks,
+    thinking and then text as typed chunk lists, ``prompt_tokens_details`` in the usage; the stream
+    equals the non-streamed answer, whose thinking chunk says ``"closed": true``."""
+    scenario = Scenario(reasoning=["Two ", "plus two."], text=["Fo", "ur."])
+    server.script(scenario, scenario)
+    generated = await client.agenerate(MODEL, "Hi", **opts(server))
+    _, streamed = await stream(client, server)
+    assert generated == streamed
+    assert streamed.message.content == (ReasoningPart("Two plus two.", provider="mistral"), TextPart("Four."))
+
+
 async def test_repeated_whole_tool_call_ignored(client: Client, server: FakeMistralServer) -> None:
     call = {"id": "abcdefghi", "function": {"name": "get_weather", "arguments": '{"city": "Rome"}'}, "index": 0}
     server.script(

@@ -263,9 +263,27 @@ def test_non_streamed_answer(server: FakeMistralServer) -> None:
     server.script(SCENARIOS["reasoning"])
     body = post(server, "/v1/chat/completions", CHAT).json()
     assert body["choices"][0]["message"]["content"] == [
-        {"type": "thinking", "thinking": [{"type": "text", "text": "Let me think."}]},
+        {"type": "thinking", "thinking": [{"type": "text", "text": "Let me think."}], "closed": True},
         {"type": "text", "text": "4"},
     ]
+    assert body["usage"]["prompt_tokens_details"] == {"cached_tokens": 0}
+
+
+def test_stream_padding_and_typed_text_after_thinking(server: FakeMistralServer) -> None:
+    """As recorded from the live API: a ``p`` padding key on every chunk but the first, and the
+    text of a turn that reasoned sent as typed ``text`` chunks, not as a string."""
+    server.script(SCENARIOS["reasoning"])
+    response = post(server, "/v1/chat/completions", {**CHAT, "stream": True})
+    frames = [f[len("data: ") :] for f in response.text.split("\n\n") if f.startswith("data: {")]
+    chunks = [json.loads(f) for f in frames]
+    assert "p" not in chunks[0]
+    assert all(isinstance(c.get("p"), str) and c["p"] for c in chunks[1:])
+    contents = [c["choices"][0]["delta"].get("content") for c in chunks]
+    assert [{"type": "text", "text": "4"}] in contents
+    server.padding = False
+    server.script(SCENARIOS["text"])
+    plain = post(server, "/v1/chat/completions", {**CHAT, "stream": True}).text
+    assert all("p" not in json.loads(f[len("data: ") :]) for f in plain.split("\n\n") if f.startswith("data: {"))
 
 
 def test_echo_when_unscripted(server: FakeMistralServer) -> None:

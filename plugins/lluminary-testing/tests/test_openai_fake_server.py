@@ -412,6 +412,22 @@ def test_compatible_server_quirks(server: FakeOpenAIServer) -> None:
     assert [c["choices"][0]["delta"].get("reasoning_content") for c in chunks[1:3]] == ["Think", "ing"]
 
 
+def test_azure_filters_quirk(server: FakeOpenAIServer) -> None:
+    """Azure OpenAI, as recorded: the stream opens with a ``prompt_filter_results`` chunk whose
+    ``choices`` is empty and whose ``id``, ``model`` and ``object`` are empty strings; every choice
+    carries ``content_filter_results``."""
+    server.azure_filters = True
+    server.script(Scenario(text="Hi"), Scenario(text="Hi"))
+    chunks = [json.loads(d) for _, d in frames(post(server, "/v1/chat/completions", {**CHAT, "stream": True}))[:-1]]
+    assert chunks[0]["choices"] == []
+    assert chunks[0]["id"] == chunks[0]["model"] == ""
+    assert "prompt_filter_results" in chunks[0]
+    assert all("content_filter_results" in c["choices"][0] for c in chunks[1:] if c["choices"])
+    data = post(server, "/v1/chat/completions", CHAT).json()
+    assert "prompt_filter_results" in data
+    assert "content_filter_results" in data["choices"][0]
+
+
 def test_faults_apply_to_plain_answers(server: FakeOpenAIServer) -> None:
     server.script(Scenario(text="x" * 400, fault=Fault(reset_after=1)))
     with pytest.raises(httpx2.TransportError):

@@ -6,7 +6,9 @@ One :class:`ChunkParser` serves both paths: a non-streamed response is parsed as
 Mistral sends each tool call whole in one delta, with ``arguments`` as a JSON object or a JSON
 string; both become a ``ToolCallStart``, one ``ToolCallDelta`` holding the arguments as JSON text,
 and a ``ToolCallEnd``. Fragmented arguments (OpenAI-style, from Mistral-compatible servers) are
-also understood: a call stays open until its text parses as a JSON object or the answer ends.
+also understood: a call stays open until its text parses as a JSON object or the answer ends;
+continuation fragments may lack the id (or carry ``"null"``) and the index, and a server that
+resends the whole text so far on every fragment is read for what is new in each.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def synthetic_id(ordinal: int, name: str, arguments: str) -> str:
 
 
 class _Call:
-    __slots__ = ("ordinal", "id", "name", "wire_index", "buffer", "ended")
+    __slots__ = ("ordinal", "id", "name", "wire_index", "buffer", "size", "ended")
 
     def __init__(self, ordinal: int, call_id: str, name: str, wire_index: Any) -> None:
         self.ordinal = ordinal
@@ -80,7 +82,16 @@ class _Call:
         self.name = name
         self.wire_index = wire_index
         self.buffer: list[str] = []
+        self.size = 0
         self.ended = False
+
+    def add(self, fragment: str) -> dict[str, Any] | None:
+        """Add an arguments fragment; the arguments once they are a whole JSON object."""
+        self.buffer.append(fragment)
+        self.size += len(fragment)
+        if fragment.rstrip()[-1:] not in ("}", '"'):
+            return None  # cannot have just completed an object: spare the join and the parse
+        return _complete_object("".join(self.buffer))
 
 
 class ChunkParser:
@@ -176,7 +187,11 @@ class ChunkParser:
             if call is not None and call.ended:
                 return  # the same whole call sent again: already complete
         elif self._open:
-            call = next((c for c in reversed(self._open) if c.wire_index == wire_index), None)
+            # A fragment without id continues the open call of its index; one without index too
+            # (some servers put the index on a call's first fragment only).
+            call = next(
+                (c for c in reversed(self._open) if wire_index is None or c.wire_index in (None, wire_index)), None
+            )
         if call is None:
             if isinstance(arguments, (dict, list)):
                 text = json.dumps(arguments, ensure_ascii=False)
@@ -195,9 +210,16 @@ class ChunkParser:
             out.append(ToolCallDelta(call.ordinal, text))
             self._end(call, dict(arguments), out)
         elif isinstance(arguments, str) and arguments:
-            call.buffer.append(arguments)
+            if call.size and len(arguments) >= call.size:
+                # Some OpenAI-compatible servers send the whole text so far on every fragment:
+                # keep only what is new.
+                so_far = "".join(call.buffer)
+                if arguments.startswith(so_far) and _complete_object(so_far + arguments) is None:
+                    arguments = arguments[call.size :]
+                    if not arguments:
+                        return
             out.append(ToolCallDelta(call.ordinal, arguments))
-            parsed = _complete_object("".join(call.buffer))
+            parsed = call.add(arguments)
             if parsed is not None:
                 self._end(call, parsed, out)
 

@@ -7,17 +7,23 @@ from typing import Any
 
 from lluminary.errors import MalformedResponseError
 from lluminary.streaming import parse_arguments
-from lluminary.types import ChatResponse, Message, Part, ReasoningPart, ToolCallPart, Usage
+from lluminary.types import ChatResponse, Citation, Message, Part, TextPart, ToolCallPart, Usage
 
 from .dialect import Dialect
+from .errors import stream_error
 from .finish import chat_finish
-from .parts import add_text
+from .parts import add_reasoning, add_text, content_pieces, url_citation
 from .usage import chat_usage
 
 
-def parse_chat_completion(data: Any, *, provider: str, dialect: Dialect) -> ChatResponse:
+def parse_chat_completion(data: Any, *, provider: str, dialect: Dialect, request_id: str | None = None) -> ChatResponse:
     if not isinstance(data, Mapping):
         raise MalformedResponseError(f"expected a chat.completion object, got {type(data).__name__}", provider=provider)
+    error = data.get("error")
+    if error or data.get("object") == "error":
+        # A 200 that carries an error (OpenRouter, when the model fails after the request was
+        # accepted; vLLM's error object).
+        raise stream_error(error or data, provider, request_id)
     choices = data.get("choices")
     if not choices or not isinstance(choices, list):
         raise MalformedResponseError("the chat completion has no choices", provider=provider)
@@ -27,25 +33,39 @@ def parse_chat_completion(data: Any, *, provider: str, dialect: Dialect) -> Chat
     for field in dialect.reasoning_fields:
         reasoning = message.get(field)
         if reasoning and isinstance(reasoning, str):
-            parts.append(ReasoningPart(reasoning, provider=provider))
+            add_reasoning(parts, reasoning, provider)
             break
     content = message.get("content")
     if isinstance(content, str):
         add_text(parts, content)
-    elif isinstance(content, list):  # some compatible servers answer with content parts
-        for piece in content:
-            if isinstance(piece, Mapping) and isinstance(piece.get("text"), str):
-                add_text(parts, piece["text"])
+    elif isinstance(content, list):  # Mistral (and gateways in front of it) answer with typed parts
+        for is_reasoning, text in content_pieces(content):
+            if is_reasoning:
+                add_reasoning(parts, text, provider)
+            else:
+                add_text(parts, text)
     refusal = message.get("refusal")
     if refusal:
         add_text(parts, refusal)
+    citations: list[Citation] = []
+    annotations = message.get("annotations")
+    if annotations and isinstance(annotations, list):  # url citations of search answers
+        text = "".join(p.text for p in parts if isinstance(p, TextPart))
+        for annotation in annotations:
+            citation = url_citation(annotation, text)
+            if citation is not None and citation not in citations:
+                citations.append(citation)
     calls = 0
     for index, call in enumerate(message.get("tool_calls") or ()):
         function = call.get("function")
         if not function:  # a custom (non-function) tool call: not ours to parse
             continue
         name = function.get("name") or ""
-        arguments = parse_arguments(function.get("arguments") or "", provider=provider, tool=name)
+        raw_arguments = function.get("arguments")
+        if isinstance(raw_arguments, Mapping):  # an object rather than JSON text (Mistral-style servers)
+            arguments = dict(raw_arguments)
+        else:
+            arguments = parse_arguments(raw_arguments or "", provider=provider, tool=name)
         parts.append(ToolCallPart(call.get("id") or f"call_{index}", name, arguments))
         calls += 1
     raw = choice.get("finish_reason")
@@ -58,4 +78,5 @@ def parse_chat_completion(data: Any, *, provider: str, dialect: Dialect) -> Chat
         model=data.get("model") or "",
         provider=provider,
         id=data.get("id"),
+        citations=tuple(citations),
     )

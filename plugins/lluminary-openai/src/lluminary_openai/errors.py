@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lluminary import errors
-from lluminary.http import json_or_text, status_error
+from lluminary.http import CONTEXT_LENGTH_MARKERS, json_or_text, status_error
 
 CONTENT_FILTER_CODES = frozenset({"content_filter", "content_policy_violation", "content_filtered"})
 RATE_LIMIT_CODES = frozenset({"rate_limit_exceeded", "requests", "tokens", "rate_limit_error", "insufficient_quota"})
@@ -53,7 +53,8 @@ def http_error(status: int, content: bytes, headers: Mapping[str, str], provider
 
 def stream_error(error: Any, provider: str, request_id: str | None) -> errors.ProviderError:
     """The typed error for an error reported inside a stream: the inner error object of a chat
-    ``{"error": {...}}`` frame, the Responses API's ``error`` event, or ``response.error``."""
+    ``{"error": {...}}`` frame (OpenRouter's carries an HTTP status as its numeric ``code``), vLLM's
+    ``{"object": "error", ...}`` frame, the Responses API's ``error`` event, or ``response.error``."""
     message: Any = error
     code: Any = None
     etype: Any = None
@@ -61,11 +62,14 @@ def stream_error(error: Any, provider: str, request_id: str | None) -> errors.Pr
         message, code, etype = error.get("message"), error.get("code"), error.get("type")
         if etype == "error":  # the Responses event's own type, not the error's
             etype = None
+    status = code if isinstance(code, int) and 400 <= code <= 599 else None
     code = code if isinstance(code, str) else None
     etype = etype if isinstance(etype, str) else None
-    marker = code or etype or ""
-    cls: type[errors.ProviderError]
-    if marker == "context_length_exceeded":
+    marker = (code or etype or "").lower()
+    text = str(message) if message else "the stream reported an error"
+    lowered = text.lower()
+    cls: type[errors.ProviderError] | None
+    if marker == "context_length_exceeded" or any(m in lowered for m in CONTEXT_LENGTH_MARKERS):
         cls = errors.ContextLengthExceededError
     elif marker in CONTENT_FILTER_CODES:
         cls = errors.ContentFilteredError
@@ -76,6 +80,12 @@ def stream_error(error: Any, provider: str, request_id: str | None) -> errors.Pr
     elif etype == "invalid_request_error" or marker in ("invalid_prompt", "invalid_request_error"):
         cls = errors.InvalidRequestError
     else:
-        cls = errors.ServerError
-    text = str(message) if message else "the stream reported an error"
-    return cls(text, provider=provider, request_id=request_id, code=code or etype)
+        cls = None
+    if cls is None and status is not None:
+        error_out = status_error(status, text, provider=provider, code=code or etype)
+        error_out.request_id = request_id
+    else:
+        error_out = (cls or errors.ServerError)(text, provider=provider, request_id=request_id, code=code or etype)
+    if marker == "insufficient_quota":
+        error_out.retryable = False  # no wait makes a used-up quota come back
+    return error_out

@@ -117,8 +117,8 @@ class OpenAIProvider(Provider):
             data, request_id = await self._post(endpoint.responses_url, endpoint.headers, body, request.timeout, prefix)
             return parse_response(data, provider=prefix, request_id=request_id)
         body = chat_body(request, stream=False, dialect=self.dialect, prefix=prefix)
-        data, _ = await self._post(endpoint.chat_url, endpoint.headers, body, request.timeout, prefix)
-        return parse_chat_completion(data, provider=prefix, dialect=self.dialect)
+        data, request_id = await self._post(endpoint.chat_url, endpoint.headers, body, request.timeout, prefix)
+        return parse_chat_completion(data, provider=prefix, dialect=self.dialect, request_id=request_id)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         prefix = request.provider
@@ -162,7 +162,9 @@ class OpenAIProvider(Provider):
                 raise transport_error(exc, prefix) from exc
             except ValueError as exc:  # JSON or UTF-8
                 raise MalformedResponseError(
-                    f"a stream frame could not be decoded: {exc}", provider=prefix, request_id=request_id
+                    f"a stream frame could not be decoded: {exc}: {data[:200]!r}",
+                    provider=prefix,
+                    request_id=request_id,
                 ) from None
             for event in parser.close():
                 yield event

@@ -9,6 +9,8 @@ from lluminary.errors import APIConnectionError, MalformedResponseError
 from lluminary.streaming import parse_arguments
 from lluminary.types import (
     ChatResponse,
+    Citation,
+    CitationEvent,
     Finish,
     Message,
     Part,
@@ -26,19 +28,57 @@ from lluminary.types import (
 
 from .errors import stream_error
 from .finish import response_finish
-from .parts import add_text
+from .parts import add_text, url_citation
 from .usage import response_usage
 
 _NONE: Sequence[StreamEvent] = ()
 
 
 def reasoning_of(item: Mapping[str, Any], provider: str) -> ReasoningPart | None:
-    """A ``reasoning`` output item as a part: its summary text, its encrypted content."""
-    summary = "".join(s.get("text", "") for s in item.get("summary") or () if isinstance(s, Mapping))
+    """A ``reasoning`` output item as a part: its summary text (several summary parts are
+    paragraphs, joined by a blank line), else its ``reasoning_text`` content (gpt-oss on vLLM,
+    Ollama, OpenRouter), and its encrypted content."""
+    texts = [s.get("text") for s in item.get("summary") or () if isinstance(s, Mapping)]
+    if not any(texts):
+        texts = [
+            c.get("text")
+            for c in item.get("content") or ()
+            if isinstance(c, Mapping) and c.get("type") == "reasoning_text"
+        ]
+    text = "\n\n".join(t for t in texts if isinstance(t, str) and t)
     encrypted = item.get("encrypted_content")
-    if not summary and not encrypted:
+    if not text and not encrypted:
         return None
-    return ReasoningPart(summary, None, encrypted or None, provider, item.get("id"))
+    return ReasoningPart(text, None, encrypted or None, provider, item.get("id"))
+
+
+def message_pieces(item: Mapping[str, Any]) -> list[tuple[str, bool, Any]]:
+    """``(text, is_refusal, annotations)`` of each content part of a ``message`` output item."""
+    pieces: list[tuple[str, bool, Any]] = []
+    for content in item.get("content") or ():
+        if not isinstance(content, Mapping):
+            continue
+        ctype = content.get("type")
+        if ctype == "output_text":
+            pieces.append((content.get("text") or "", False, content.get("annotations")))
+        elif ctype == "refusal":
+            pieces.append((content.get("refusal") or "", True, None))
+    return pieces
+
+
+def citations_of(pieces: list[tuple[str, bool, Any]], offset: int, seen: list[Citation]) -> list[Citation]:
+    """The url citations of a message's parts (``offset``: where its text starts in the answer),
+    leaving out those already in ``seen``, which it extends."""
+    found: list[Citation] = []
+    for text, _, notes in pieces:
+        if notes and isinstance(notes, list):
+            for annotation in notes:
+                citation = url_citation(annotation, text, offset)
+                if citation is not None and citation not in seen:
+                    seen.append(citation)
+                    found.append(citation)
+        offset += len(text)
+    return found
 
 
 def parse_response(data: Any, *, provider: str, request_id: str | None = None) -> ChatResponse:
@@ -49,18 +89,19 @@ def parse_response(data: Any, *, provider: str, request_id: str | None = None) -
     if status == "failed":
         raise stream_error(data.get("error") or {}, provider, request_id)
     parts: list[Part] = []
+    citations: list[Citation] = []
     refused = False
     calls = 0
+    text_length = 0
     for item in data.get("output") or ():
         kind = item.get("type")
         if kind == "message":
-            for content in item.get("content") or ():
-                ctype = content.get("type")
-                if ctype == "output_text":
-                    add_text(parts, content.get("text") or "")
-                elif ctype == "refusal":
-                    refused = True
-                    add_text(parts, content.get("refusal") or "")
+            pieces = message_pieces(item)
+            citations_of(pieces, text_length, citations)
+            for text, is_refusal, _ in pieces:
+                refused = refused or is_refusal
+                add_text(parts, text)
+                text_length += len(text)
         elif kind == "function_call":
             name = item.get("name") or ""
             arguments = parse_arguments(item.get("arguments") or "", provider=provider, tool=name)
@@ -80,17 +121,19 @@ def parse_response(data: Any, *, provider: str, request_id: str | None = None) -
         model=data.get("model") or "",
         provider=provider,
         id=data.get("id"),
+        citations=tuple(citations),
     )
 
 
 class _Call:
-    __slots__ = ("index", "call_id", "name", "streamed")
+    __slots__ = ("index", "call_id", "name", "streamed", "ended")
 
     def __init__(self, index: int, call_id: str, name: str) -> None:
         self.index = index
         self.call_id = call_id
         self.name = name
         self.streamed = False
+        self.ended = False
 
 
 class ResponsesStreamParser:
@@ -98,15 +141,35 @@ class ResponsesStreamParser:
 
     Reasoning is emitted once its item is done, as one :class:`ReasoningDelta` holding the summary
     and the encrypted content, so that the accumulated stream equals the non-streamed answer.
+    Function calls are found by item id, call id or output index (GitHub Copilot's Responses API
+    gives every event a new item id). What the events never carried (a server that streams only
+    some of the answer) is taken from the final response object.
     """
 
-    __slots__ = ("provider", "request_id", "_calls", "_refused", "_finish", "done")
+    __slots__ = (
+        "provider",
+        "request_id",
+        "_calls",
+        "_by_output",
+        "_refused",
+        "_text",
+        "_text_length",
+        "_citations",
+        "_reasoning",
+        "_finish",
+        "done",
+    )
 
     def __init__(self, provider: str, request_id: str | None = None) -> None:
         self.provider = provider
         self.request_id = request_id
         self._calls: dict[str, _Call] = {}
+        self._by_output: dict[Any, _Call] = {}
         self._refused = False
+        self._text = False  # text was streamed
+        self._text_length = 0  # characters of text so far, where a message's citations start
+        self._citations: list[Citation] = []
+        self._reasoning = False  # reasoning was emitted
         self._finish: Finish | None = None
         self.done = False  # a ``data: [DONE]`` (not sent by OpenAI here, by some compatible servers)
 
@@ -116,49 +179,75 @@ class ResponsesStreamParser:
         kind = data.get("type")
         if kind == "response.output_text.delta":
             delta = data.get("delta")
-            return [TextDelta(delta)] if delta else _NONE
+            if not delta:
+                return _NONE
+            self._text = True
+            self._text_length += len(delta)
+            return [TextDelta(delta)]
         if kind == "response.function_call_arguments.delta":
-            call = self._calls.get(data.get("item_id") or "")
+            call = self._call(data.get("item_id"), None, data.get("output_index"))
             delta = data.get("delta")
-            if call is None or not delta:
+            if call is None or not delta or call.ended:
                 return _NONE
             call.streamed = True
             return [ToolCallDelta(call.index, delta)]
         if kind == "response.output_item.added":
             item = data.get("item") or {}
             if item.get("type") == "function_call":
-                call = _Call(len(self._calls), item.get("call_id") or item.get("id") or "", item.get("name") or "")
-                self._calls[item.get("id") or call.call_id] = call
+                call = self._open(item, data.get("output_index"))
                 return [ToolCallStart(call.index, call.call_id, call.name)]
             return _NONE
         if kind == "response.output_item.done":
-            return self._item_done(data.get("item") or {})
+            return self._item_done(data.get("item") or {}, data.get("output_index"))
         if kind == "response.refusal.delta":
             self._refused = True
             delta = data.get("delta")
-            return [TextDelta(delta)] if delta else _NONE
+            if not delta:
+                return _NONE
+            self._text = True
+            self._text_length += len(delta)
+            return [TextDelta(delta)]
         if kind in ("response.completed", "response.incomplete"):
             return self._completed(data.get("response") or {})
         if kind == "response.failed":
             response = data.get("response") or {}
             raise stream_error(response.get("error") or {}, self.provider, self.request_id)
         if kind == "error":
-            raise stream_error(data, self.provider, self.request_id)
+            # The error is the event itself ({"type": "error", "code", "message"}) or, as recorded
+            # from the API, nested in it ({"type": "error", "error": {"type", "code", "message"}}).
+            error = data.get("error")
+            raise stream_error(error if isinstance(error, Mapping) else data, self.provider, self.request_id)
         return _NONE
 
-    def _item_done(self, item: Mapping[str, Any]) -> Sequence[StreamEvent]:
+    def _call(self, item_id: Any, call_id: Any, output_index: Any) -> _Call | None:
+        calls = self._calls
+        call = (calls.get(item_id) if item_id else None) or (calls.get(call_id) if call_id else None)
+        if call is None and output_index is not None:
+            call = self._by_output.get(output_index)
+        return call
+
+    def _open(self, item: Mapping[str, Any], output_index: Any) -> _Call:
+        call = _Call(len(self._by_output), item.get("call_id") or item.get("id") or "", item.get("name") or "")
+        for key in (item.get("id"), call.call_id):
+            if key:
+                self._calls.setdefault(key, call)
+        self._by_output[output_index if output_index is not None else ("call", call.index)] = call
+        return call
+
+    def _item_done(self, item: Mapping[str, Any], output_index: Any) -> Sequence[StreamEvent]:
         kind = item.get("type")
         if kind == "function_call":
-            call = self._calls.get(item.get("id") or "") or self._calls.get(item.get("call_id") or "")
-            raw = item.get("arguments") or ""
+            call = self._call(item.get("id"), item.get("call_id"), output_index)
+            out: list[StreamEvent] = []
             if call is None:  # done without added: start it now
-                call = _Call(len(self._calls), item.get("call_id") or "", item.get("name") or "")
-                self._calls[item.get("id") or call.call_id] = call
-                out: list[StreamEvent] = [ToolCallStart(call.index, call.call_id, call.name)]
-            else:
-                out = []
+                call = self._open(item, output_index)
+                out.append(ToolCallStart(call.index, call.call_id, call.name))
+            elif call.ended:
+                return _NONE
+            raw = item.get("arguments") or ""
             if raw and not call.streamed:
                 out.append(ToolCallDelta(call.index, raw))
+            call.ended = True
             arguments = parse_arguments(raw, provider=self.provider, tool=call.name)
             out.append(ToolCallEnd(call.index, ToolCallPart(call.call_id, call.name, arguments)))
             return out
@@ -166,17 +255,51 @@ class ResponsesStreamParser:
             part = reasoning_of(item, self.provider)
             if part is None:
                 return _NONE
+            self._reasoning = True
             return [ReasoningDelta(part.text, None, part.redacted, part.id)]
+        if kind == "message":  # its text was streamed: its citations come with the whole item
+            pieces = message_pieces(item)
+            start = max(self._text_length - sum(len(text) for text, _, _ in pieces), 0)
+            return [CitationEvent(c) for c in citations_of(pieces, start, self._citations)]
         return _NONE
 
     def _completed(self, response: Mapping[str, Any]) -> Sequence[StreamEvent]:
+        out = self._missing(response.get("output") or ())
         status = response.get("status")
         incomplete = (response.get("incomplete_details") or {}).get("reason")
-        reason = response_finish(status, incomplete, tool_calls=bool(self._calls), refused=self._refused)
+        reason = response_finish(status, incomplete, tool_calls=bool(self._by_output), refused=self._refused)
         raw = "refusal" if self._refused else (incomplete or status)
         self._finish = Finish(reason, raw, response.get("model") or "", response.get("id"))
         usage = response.get("usage")
-        return [UsageEvent(response_usage(usage))] if usage else _NONE
+        if usage:
+            out.append(UsageEvent(response_usage(usage)))
+        return out
+
+    def _missing(self, output: Any) -> list[StreamEvent]:
+        """Events for what the final ``output`` holds and no event carried: text when no text was
+        streamed, reasoning when none was emitted, function calls when none were announced."""
+        out: list[StreamEvent] = []
+        if not isinstance(output, list) or (self._text and self._reasoning and self._by_output):
+            return out
+        text, reasoning, calls = not self._text, not self._reasoning, not self._by_output
+        for index, item in enumerate(output):
+            if not isinstance(item, Mapping):
+                continue
+            kind = item.get("type")
+            if kind == "message" and text:
+                pieces = message_pieces(item)
+                for piece, is_refusal, _ in pieces:
+                    self._refused = self._refused or is_refusal
+                    if piece:
+                        self._text = True
+                        self._text_length += len(piece)
+                        out.append(TextDelta(piece))
+                out.extend(self._item_done(item, None))
+            elif kind == "reasoning" and reasoning:
+                out.extend(self._item_done(item, None))
+            elif kind == "function_call" and calls:
+                out.extend(self._item_done(item, ("final", index)))
+        return out
 
     def close(self) -> Sequence[StreamEvent]:
         if self._finish is None:

@@ -2,7 +2,9 @@
 
 OpenAI already counts the way lluminary does: ``prompt_tokens`` / ``input_tokens`` include the
 cached tokens, ``completion_tokens`` / ``output_tokens`` include the reasoning tokens. So the
-details are copied as the parts they are, never subtracted.
+details are copied as the parts they are, never subtracted. xAI's Chat Completions is the
+exception: its ``completion_tokens`` leave the reasoning tokens out (``total_tokens`` is prompt +
+completion + reasoning), so they are added back.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ def chat_usage(usage: Mapping[str, Any]) -> Usage:
     out_details = usage.get("completion_tokens_details")
     if out_details:
         reasoning = out_details.get("reasoning_tokens") or 0
+        if reasoning and usage.get("total_tokens") == prompt + completion + reasoning:
+            completion += reasoning  # xAI: completion_tokens without the reasoning tokens
     return Usage(prompt, completion, cached, written, reasoning)
 
 

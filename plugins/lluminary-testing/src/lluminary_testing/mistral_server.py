@@ -6,7 +6,12 @@ events (``data: {chat.completion.chunk}``) ending with ``data: [DONE]``, the way
 
 * the first chunk carries ``delta.role = "assistant"`` and empty content;
 * reasoning (Magistral) arrives as content *lists*: ``[{"type": "thinking", "thinking": [{"type":
-  "text", "text": ...}]}]``, one list per piece; text arrives as plain strings;
+  "text", "text": ...}]}]``, one list per piece; the text of a turn that reasoned arrives as
+  ``[{"type": "text", "text": ...}]`` lists too, other text as plain strings (the non-streamed
+  thinking chunk says ``"closed": true``);
+* every chunk after the first carries a ``p`` padding string (as recorded from the live API;
+  :attr:`FakeMistralServer.padding` off drops it), and ``usage`` always has
+  ``prompt_tokens_details.cached_tokens``;
 * each tool call arrives **whole in one delta** (Mistral does not fragment arguments), with
   ``arguments`` as a JSON string, or as a JSON object when :attr:`FakeMistralServer.object_arguments`
   is set (both occur in the wild);
@@ -110,6 +115,8 @@ class FakeMistralServer(FakeServer):
         self.validate = validate
         #: render tool-call arguments as JSON objects instead of JSON strings
         self.object_arguments = False
+        #: add the ``p`` padding key the live API puts on stream chunks
+        self.padding = True
         self._ids = itertools.count(1)
 
     def default_responder(self, request: RecordedRequest) -> Any:
@@ -144,7 +151,7 @@ class FakeMistralServer(FakeServer):
             if rejected is not None:
                 return rejected.with_fault(item.fault)
             if request.json().get("stream") is True:
-                chunks = render_stream(item, object_arguments=self.object_arguments)
+                chunks = render_stream(item, object_arguments=self.object_arguments, padding=self.padding)
                 reply = Reply(200, self._headers(stream=True), chunks, stream=True)
             elif item.malformed:  # a body cut off mid-object
                 raw = json.dumps(render_completion(item)).encode("utf-8")
@@ -292,9 +299,9 @@ def wire_usage(usage: Usage) -> dict[str, Any]:
         "prompt_tokens": usage.input_tokens,
         "completion_tokens": usage.output_tokens,
         "total_tokens": usage.input_tokens + usage.output_tokens,
+        "prompt_tokens_details": {"cached_tokens": usage.cache_read_tokens},
     }
     if usage.cache_read_tokens:
-        out["prompt_tokens_details"] = {"cached_tokens": usage.cache_read_tokens}
         out["num_cached_tokens"] = usage.cache_read_tokens
     return out
 
@@ -330,7 +337,9 @@ def render_completion(scenario: Scenario, *, object_arguments: bool = False) -> 
     """The non-streamed ``chat.completion`` object."""
     content: Any
     if scenario.full_reasoning:
-        content = [{"type": "thinking", "thinking": [{"type": "text", "text": scenario.full_reasoning}]}]
+        content = [
+            {"type": "thinking", "thinking": [{"type": "text", "text": scenario.full_reasoning}], "closed": True}
+        ]
         if scenario.full_text:
             content.append({"type": "text", "text": scenario.full_text})
     else:
@@ -364,13 +373,19 @@ def stream_chunks(scenario: Scenario, *, object_arguments: bool = False) -> Iter
         return out
 
     yield chunk({"role": "assistant", "content": ""})
+    reasoned = False
     for piece in scenario.reasoning_pieces:
         if piece:
+            reasoned = True
             yield chunk({"content": [{"type": "thinking", "thinking": [{"type": "text", "text": piece}]}]})
+
+    def text(piece: str) -> Any:  # after thinking, text comes as typed chunks too
+        return [{"type": "text", "text": piece}] if reasoned else piece
+
     if not scenario.text_after_tools:
         for piece in scenario.text_pieces:
             if piece:
-                yield chunk({"content": piece})
+                yield chunk({"content": text(piece)})
     calls = wire_tool_calls(scenario, object_arguments=object_arguments)
     if calls and not scenario.text_after_tools:
         # Mistral: the whole calls, the finish reason and the usage in one last chunk.
@@ -380,7 +395,7 @@ def stream_chunks(scenario: Scenario, *, object_arguments: bool = False) -> Iter
         yield chunk({"tool_calls": calls})
         for piece in scenario.text_pieces:
             if piece:
-                yield chunk({"content": piece})
+                yield chunk({"content": text(piece)})
     yield chunk({"content": ""}, finish_reason(scenario), scenario.usage)
 
 
@@ -389,12 +404,15 @@ FUTURE_KEY = "x_future_field"
 FUTURE_CHUNK = {"type": "future_chunk", "payload": {"v": 2}}
 
 
-def render_stream(scenario: Scenario, *, object_arguments: bool = False) -> list[bytes]:
-    """The SSE body: data-only frames and ``[DONE]``; with ``unknown_events`` unknown keys, an
-    unknown content chunk, a keep-alive comment and a frame without choices; with ``malformed`` a
-    frame whose data is not JSON after the first one."""
+def render_stream(scenario: Scenario, *, object_arguments: bool = False, padding: bool = False) -> list[bytes]:
+    """The SSE body: data-only frames and ``[DONE]``; with ``padding`` a ``p`` key on every chunk
+    after the first; with ``unknown_events`` unknown keys, an unknown content chunk, a keep-alive
+    comment and a frame without choices; with ``malformed`` a frame whose data is not JSON after
+    the first one."""
     frames: list[bytes] = []
     for n, chunk in enumerate(stream_chunks(scenario, object_arguments=object_arguments)):
+        if padding and n:
+            chunk["p"] = _padding(n)
         if scenario.unknown_events:
             chunk[FUTURE_KEY] = {"v": 2}
             chunk["choices"][0]["delta"][FUTURE_KEY] = True
@@ -493,6 +511,12 @@ def render_error(scenario: ErrorScenario) -> Reply:
         (None, error_object(_message_of(body), _type_of(kind, body))),
     ]
     return Reply(200, {**headers, "content-type": "text/event-stream"}, sse(frames), stream=True)
+
+
+def _padding(seed: int) -> str:
+    """A ``p`` value: a run of letters and digits whose length varies from chunk to chunk."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return alphabet[: 4 + seed * 11 % 33]
 
 
 def _stream_chunk(delta: dict[str, Any]) -> dict[str, Any]:

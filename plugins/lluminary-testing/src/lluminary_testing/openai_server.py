@@ -21,7 +21,10 @@ With ``validate`` on (the default), requests the real API would reject are rejec
 
 Compatible-server quirks can be switched on per server: :attr:`FakeOpenAIServer.reasoning_field`
 streams reasoning as ``reasoning_content`` deltas (DeepSeek, vLLM), :attr:`~FakeOpenAIServer.obfuscation`
-off drops the padding, :attr:`~FakeOpenAIServer.usage` off drops usage altogether.
+off drops the padding, :attr:`~FakeOpenAIServer.usage` off drops usage altogether, and
+:attr:`~FakeOpenAIServer.azure_filters` answers as Azure OpenAI does: content-filter results on
+every choice, and a stream that opens with a ``prompt_filter_results`` chunk whose ``choices`` is
+empty and whose ``id``, ``model`` and ``object`` are empty strings.
 """
 
 from __future__ import annotations
@@ -63,6 +66,9 @@ ERRORS: dict[str, tuple[int, str, str | None, str | None]] = {
     "server": (500, "server_error", None, None),
     "overloaded": (503, "server_error", "engine_overloaded", None),
 }
+_SAFE = {"filtered": False, "severity": "safe"}
+#: Azure OpenAI's content-filter verdict on a prompt or a piece of the answer
+AZURE_FILTER_RESULTS = {"hate": _SAFE, "self_harm": _SAFE, "sexual": _SAFE, "violence": _SAFE}
 FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "content_filter": "content_filter"}
 EMBEDDING_SIZES = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
 _WORD = re.compile(r"\S+\s*")
@@ -77,7 +83,9 @@ class FakeOpenAIServer(FakeServer):
     * ``usage`` — report usage at all (default True; False mimics servers that never do);
     * ``reasoning_field`` — when set (``"reasoning_content"``), chat completions carry
       ``Scenario.reasoning`` in that delta/message field, as DeepSeek and vLLM do;
-    * ``done_marker`` — end chat streams with ``data: [DONE]`` (default True).
+    * ``done_marker`` — end chat streams with ``data: [DONE]`` (default True);
+    * ``azure_filters`` — Azure OpenAI's content-filter annotations, and its first stream chunk
+      with ``choices: []`` and empty ``id`` / ``model`` (default False).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, validate: bool = True) -> None:
@@ -88,6 +96,7 @@ class FakeOpenAIServer(FakeServer):
         self.usage = True
         self.reasoning_field: str | None = None
         self.done_marker = True
+        self.azure_filters = False
         self._ids = itertools.count(1)
 
     # ------------------------------------------------------------------ scripting
@@ -235,6 +244,9 @@ class FakeOpenAIServer(FakeServer):
         }
         if not self.usage:
             del payload["usage"]
+        if self.azure_filters:
+            payload["prompt_filter_results"] = [{"prompt_index": 0, "content_filter_results": AZURE_FILTER_RESULTS}]
+            payload["choices"][0]["content_filter_results"] = AZURE_FILTER_RESULTS
         if scenario.unknown_events:
             payload["x_future_field"] = {"nested": [1, 2, 3]}
             message["x_future_annotation"] = {"kind": "unknown"}
@@ -261,8 +273,19 @@ class FakeOpenAIServer(FakeServer):
             if unknown:
                 delta = {**delta, "x_future_delta": None}
             choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+            if self.azure_filters:
+                choice["content_filter_results"] = AZURE_FILTER_RESULTS if delta.get("content") else {}
             return self._chunk(scenario, [choice], None, include_usage)
 
+        if self.azure_filters:
+            yield {
+                "choices": [],
+                "created": 0,
+                "id": "",
+                "model": "",
+                "object": "",
+                "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": AZURE_FILTER_RESULTS}],
+            }
         if unknown:
             yield b": keep-alive\n\n"
             yield self._chunk(scenario, [], None, False) | {
