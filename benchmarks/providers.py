@@ -63,6 +63,20 @@ def bench_server(provider: str, pieces: int) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+async def interleaved(fns: dict[str, Callable[[], Awaitable[Any]]], repeats: int) -> dict[str, float]:
+    """Median wall time per client, in seconds, with the clients taking turns in every round, so a
+    slow moment of the machine (another process, a CPU frequency change) hits them all alike."""
+    for fn in fns.values():
+        await fn()
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            started = time.perf_counter()
+            await fn()
+            samples[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 async def timed(fn: Callable[[], Awaitable[Any]], repeats: int) -> float:
     """Median wall time of ``repeats`` runs of ``fn`` (after one warm-up run), in seconds. Every
     client runs on the one event loop of the benchmark, so pools stay warm across runs."""
@@ -218,34 +232,32 @@ async def openai_rows(args: argparse.Namespace) -> list[tuple[str, dict[str, flo
         clients = Clients(base)
         makers = {p: getattr(clients, p)() for p in peers}
 
-        seq: dict[str, float] = {}
-        for peer in peers:
-            call = makers[peer][0]
-
-            async def sequential(call: Callable[[], Awaitable[Any]] = call) -> None:
+        def sequential(call: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+            async def run() -> None:
                 for _ in range(args.calls):
                     await call()
 
-            seq[peer] = await timed(sequential, args.repeats) / args.calls * 1e6
-            print(f"  sequential {peer}: {seq[peer]:.0f} µs/call", file=sys.stderr)
-        rows.append((f"{args.calls:,} sequential calls, µs per call", seq, "lower"))
+            return run
 
-        streamed: dict[str, float] = {}
-        for peer in peers:
-            stream = makers[peer][1]
-            streamed[peer] = await timed(stream, args.repeats) * 1e3
-            print(f"  stream {peer}: {streamed[peer]:.1f} ms", file=sys.stderr)
-        rows.append((f"one stream of {args.chunks:,} chunks, ms", streamed, "lower"))
-
-        concurrent: dict[str, float] = {}
-        for peer in peers:
-            call = makers[peer][0]
-
-            async def burst(call: Callable[[], Awaitable[Any]] = call) -> None:
+        def burst(call: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+            async def run() -> None:
                 await asyncio.gather(*(call() for _ in range(args.concurrent)))
 
-            concurrent[peer] = args.concurrent / await timed(burst, args.repeats)
-            print(f"  concurrent {peer}: {concurrent[peer]:.0f} calls/s", file=sys.stderr)
+            return run
+
+        seq = await interleaved({p: sequential(makers[p][0]) for p in peers}, args.repeats)
+        seq = {p: t / args.calls * 1e6 for p, t in seq.items()}
+        print(f"  sequential µs/call: { {p: round(v) for p, v in seq.items()} }", file=sys.stderr)
+        rows.append((f"{args.calls:,} sequential calls, µs per call", seq, "lower"))
+
+        streamed = await interleaved({p: makers[p][1] for p in peers}, args.repeats)
+        streamed = {p: t * 1e3 for p, t in streamed.items()}
+        print(f"  stream ms: { {p: round(v, 1) for p, v in streamed.items()} }", file=sys.stderr)
+        rows.append((f"one stream of {args.chunks:,} chunks, ms", streamed, "lower"))
+
+        concurrent = await interleaved({p: burst(makers[p][0]) for p in peers}, args.repeats)
+        concurrent = {p: args.concurrent / t for p, t in concurrent.items()}
+        print(f"  concurrent calls/s: { {p: round(v) for p, v in concurrent.items()} }", file=sys.stderr)
         rows.append((f"{args.concurrent:,} concurrent calls, calls/s", concurrent, "higher"))
 
         startup: dict[str, float] = {}
@@ -310,7 +322,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--chunks", type=int, default=10_000)
     parser.add_argument("--concurrent", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--process-runs", type=int, default=5)
     parser.add_argument("--provider-chunks", type=int, default=5000)
     parser.add_argument("--only", choices=("openai", "providers"), default=None)

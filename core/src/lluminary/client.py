@@ -306,7 +306,7 @@ class Client:
 
     async def _generate(self, request: ChatRequest, fallbacks: Sequence[str], use_cache: bool) -> ChatResponse:
         self._check_budget()
-        backend = await self._cache_backend() if use_cache else None
+        backend = await self._cache_backend() if use_cache and self._cache_spec is not False else None
         key = ""
         if backend is not None:
             key = cache_key(request)
@@ -343,7 +343,7 @@ class Client:
 
     async def _embed(self, request: EmbedRequest, use_cache: bool) -> EmbedResponse:
         self._check_budget()
-        backend = await self._cache_backend() if use_cache else None
+        backend = await self._cache_backend() if use_cache and self._cache_spec is not False else None
         key = ""
         if backend is not None:
             key = cache_key(request)
@@ -373,7 +373,7 @@ class Client:
         """The stream middleware. Retries and fallbacks apply until the first event arrives;
         after that, events have reached the caller and an error is raised as it is."""
         self._check_budget()
-        backend = await self._cache_backend() if use_cache else None
+        backend = await self._cache_backend() if use_cache and self._cache_spec is not False else None
         key = ""
         if backend is not None:
             key = cache_key(request)
