@@ -365,3 +365,24 @@ def splits(text: str) -> st.SearchStrategy[list[str]]:
     return st.lists(st.integers(0, len(text)), max_size=5).map(
         lambda cuts: [text[a:b] for a, b in zip([0, *sorted(cuts)], [*sorted(cuts), len(text)], strict=True)]
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('{"a": 1}', {"a": 1}),
+        ("", {}),
+        ('{"a', {}),
+        ('{"a": "b", "c', {"a": "b"}),
+        ('{"a": "b", "c":', {"a": "b"}),
+        ('{"a": 12', {}),  # a number at the very end may be cut: dropped
+        ('{"a": 12, "b": [1, {"c": "d"}, "e\\"f', {"a": 12, "b": [1, {"c": "d"}]}),
+        ('{"a": {"b": [true, null', {"a": {"b": [True]}}),
+        ("[1, 2", {}),  # not an object
+    ],
+)
+def test_partial_object_keeps_what_was_complete(raw: str, expected: dict[str, Any]) -> None:
+    """Tool input cut by max_tokens (Anthropic, Bedrock): keep the complete values, close the brackets."""
+    from lluminary.streaming import partial_object
+
+    assert partial_object(raw) == expected

@@ -568,23 +568,3 @@ async def test_padded_data_lines_and_spaced_ping(harness: Any) -> None:
     harness.server.script(Reply(200, {"content-type": "text/event-stream"}, (raw,), stream=True))
     with pytest.raises(OverloadedError):
         await harness.stream()
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ('{"a": 1}', {"a": 1}),
-        ("", {}),
-        ('{"a', {}),
-        ('{"a": "b", "c', {"a": "b"}),
-        ('{"a": "b", "c":', {"a": "b"}),
-        ('{"a": 12', {}),  # a number at the very end may be cut: dropped
-        ('{"a": 12, "b": [1, {"c": "d"}, "e\\"f', {"a": 12, "b": [1, {"c": "d"}]}),
-        ('{"a": {"b": [true, null', {"a": {"b": [True]}}),
-        ("[1, 2", {}),  # not an object
-    ],
-)
-def test_partial_object(raw: str, expected: dict[str, Any]) -> None:
-    from lluminary_anthropic.stream import partial_object
-
-    assert partial_object(raw) == expected

@@ -511,19 +511,3 @@ async def test_reasoning_text_and_signature_in_one_delta(bedrock: Any, provider:
     bedrock.script(stream_reply(*frames))
     response = await accumulate(provider.stream(chat("Hi")), "bedrock")
     assert response.message.content == (ReasoningPart("Hmm. Yes.", "c2ln", None, "bedrock"), TextPart("Yes."))
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ('{"a": 1}', {"a": 1}),
-        ('{"a": "b", "c": "unfin', {"a": "b"}),
-        ('{"a": 12', {}),  # a number at the very end may be cut: dropped
-        ('{"a": [1, {"b": "c"}, "d\\"e', {"a": [1, {"b": "c"}]}),
-        ("", {}),
-    ],
-)
-def test_partial_object(raw: str, expected: dict[str, Any]) -> None:
-    from lluminary_bedrock.stream import partial_object
-
-    assert partial_object(raw) == expected

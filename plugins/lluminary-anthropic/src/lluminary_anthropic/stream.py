@@ -34,7 +34,7 @@ from typing import Any
 
 from lluminary.errors import APIConnectionError, MalformedResponseError
 from lluminary.sse import SSEEvent
-from lluminary.streaming import parse_arguments
+from lluminary.streaming import parse_arguments, partial_object
 from lluminary.types import (
     CitationEvent,
     Finish,
@@ -339,47 +339,3 @@ class StreamParser:
         if tag is _JSON and not state[1] and isinstance(state[2], Mapping) and state[2]:
             return self._text(None, json.dumps(state[2], ensure_ascii=False))
         return None
-
-
-def partial_object(raw: str) -> dict[str, Any]:
-    """The JSON object a cut-off tool input holds so far, read as the official SDK's partial
-    parser reads it: the longest prefix that ends after a complete value (a string value cut
-    mid-way, a trailing number or a key without its value are dropped), with its brackets closed.
-    ``{}`` when nothing complete remains."""
-    try:
-        value = _loads(raw)
-    except ValueError:
-        value = None
-    if isinstance(value, dict):
-        return value
-    stack: list[str] = []
-    cuts: list[tuple[int, str]] = []  # (prefix length, closing brackets) where a value may end
-    in_string = escaped = False
-    for position, char in enumerate(raw):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-                cuts.append((position + 1, "".join(reversed(stack))))
-        elif char == '"':
-            in_string = True
-        elif char == "{" or char == "[":
-            stack.append("}" if char == "{" else "]")
-            cuts.append((position + 1, "".join(reversed(stack))))
-        elif char == "}" or char == "]":
-            if stack:
-                stack.pop()
-            cuts.append((position + 1, "".join(reversed(stack))))
-        elif char == ",":
-            cuts.append((position, "".join(reversed(stack))))
-    for end, closing in reversed(cuts[-64:]):
-        try:
-            value = _loads(raw[:end] + closing)
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            return value
-    return {}

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from lluminary.errors import APIConnectionError, MalformedResponseError
-from lluminary.streaming import parse_arguments
+from lluminary.streaming import parse_arguments, partial_object
 from lluminary.types import (
     Citation,
     CitationEvent,
@@ -267,47 +267,3 @@ def _reasoning_delta(reasoning: Mapping[str, Any]) -> Iterator[ReasoningDelta]:
     redacted = reasoning.get("redactedContent")
     if isinstance(redacted, str):
         yield ReasoningDelta(redacted=redacted)
-
-
-def partial_object(raw: str) -> dict[str, Any]:
-    """The JSON object a cut-off tool input holds so far: the longest prefix that ends after a
-    complete value (a string value cut mid-way, a trailing number or a key without its value are
-    dropped), with its brackets closed, as the official SDKs' partial parsers read it. ``{}`` when
-    nothing complete remains."""
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        value = None
-    if isinstance(value, dict):
-        return value
-    stack: list[str] = []
-    cuts: list[tuple[int, str]] = []  # (prefix length, closing brackets) where a value may end
-    in_string = escaped = False
-    for position, char in enumerate(raw):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-                cuts.append((position + 1, "".join(reversed(stack))))
-        elif char == '"':
-            in_string = True
-        elif char == "{" or char == "[":
-            stack.append("}" if char == "{" else "]")
-            cuts.append((position + 1, "".join(reversed(stack))))
-        elif char == "}" or char == "]":
-            if stack:
-                stack.pop()
-            cuts.append((position + 1, "".join(reversed(stack))))
-        elif char == ",":
-            cuts.append((position, "".join(reversed(stack))))
-    for end, closing in reversed(cuts[-64:]):
-        try:
-            value = json.loads(raw[:end] + closing)
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            return value
-    return {}
