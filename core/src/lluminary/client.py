@@ -195,7 +195,7 @@ class Client:
 
     # ------------------------------------------------------------------ middleware
 
-    def _account(self, model: str, usage: Usage, *, embedding: bool = False) -> Cost | None:
+    def _account(self, model: str, usage: Usage) -> Cost | None:
         info = self._models().get(model)
         cost = compute_cost(usage, info)
         self.usage = self.usage + usage
@@ -359,7 +359,7 @@ class Client:
         response: EmbedResponse = await self._with_retries(
             request, "embed", lambda r: hook(request=r), call_id, "embeddings"
         )
-        cost = self._account(request.model, response.usage, embedding=True)
+        cost = self._account(request.model, response.usage)
         response = attrs.evolve(response, cost=cost, provider=request.provider)
         if self.tracing:
             self._trace("end", call_id, "embed", request.model, started, usage=response.usage, cost=cost)
