@@ -445,8 +445,12 @@ class Client:
                     await _aclose(iterator)
                     if not completed and acc.finish is not None and owner._final is None:
                         # The caller stopped right after Finish: the answer is whole, so it is
-                        # still accounted, traced and cached.
-                        await self._complete_stream(acc, current, owner, call_id, started, attempt, backend, key)
+                        # still accounted, traced and cached — best effort, since the caller has
+                        # left and an error here would surface from their `aclose()`.
+                        try:
+                            await self._complete_stream(acc, current, owner, call_id, started, attempt, backend, key)
+                        except LluminaryError:
+                            pass
                 return
         assert last_error is not None
         raise last_error
