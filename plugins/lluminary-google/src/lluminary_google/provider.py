@@ -7,6 +7,7 @@ authenticates, which :meth:`_GoogleProvider.target` hides. HTTP goes through the
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import json
 import os
@@ -61,7 +62,7 @@ def _encode(body: Mapping[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-class _GoogleProvider(Provider):
+class _GoogleProvider(Provider, abc.ABC):
     """What the Gemini API and Vertex AI share: the wire, the stream, the errors."""
 
     vertex = False
@@ -74,9 +75,10 @@ class _GoogleProvider(Provider):
 
     # ---- what the two deployments answer differently
 
+    @abc.abstractmethod
     async def target(self, request: ChatRequest | EmbedRequest, options: Mapping[str, Any]) -> Target:
-        """The endpoint (base URL, auth headers, timeout) and the model's resource path."""
-        raise NotImplementedError
+        """The endpoint (base URL, auth headers, timeout) and the model's resource path: the
+        Gemini API and Vertex AI each say where their requests go."""
 
     def options(self, request: ChatRequest | EmbedRequest) -> Mapping[str, Any]:
         return request.provider_options(request.provider)
