@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from lluminary.types import Usage
+from lluminary._types import Usage
 from lluminary_testing import FakeServer, RecordedRequest, Reply, Scenario
 
 SERVERS = {

@@ -122,9 +122,9 @@ def _time_sync(fn: Callable[[], Any], calls: int, repeats: int, warmup: int) -> 
 
 async def measure_calls(repeats: int) -> dict[str, float]:
     import lluminary
-    from lluminary.requests import build_chat_request
-    from lluminary.scripted import ScriptedProvider
-    from lluminary.types import Finish, ModelInfo, TextDelta, UsageEvent
+    from lluminary._requests import build_chat_request
+    from lluminary._scripted import ScriptedProvider
+    from lluminary._types import Finish, ModelInfo, TextDelta, UsageEvent
 
     info = ModelInfo(MODEL, context_window=128_000, input_price=1.0, output_price=2.0)
     provider = ScriptedProvider("scripted", models=[info])
@@ -181,7 +181,7 @@ async def measure_calls(repeats: int) -> dict[str, float]:
 def measure_sync(repeats: int) -> float:
     """The sync API: one round trip to the background loop per call (not a bar, for context)."""
     import lluminary
-    from lluminary.scripted import ScriptedProvider
+    from lluminary._scripted import ScriptedProvider
 
     provider = ScriptedProvider("scripted")
     lluminary.register(provider, name="scripted-bench-sync")

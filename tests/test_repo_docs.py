@@ -67,5 +67,5 @@ def test_docs_build_strict(tmp_path: Path) -> None:
     for page in ("index.html", "getting-started/index.html", "reference/index.html", "providers/openai/index.html"):
         assert (tmp_path / "site" / page).is_file(), page
     reference = (tmp_path / "site" / "reference" / "index.html").read_text()
-    assert "lluminary.client.Client" in reference  # mkdocstrings rendered the API
+    assert "lluminary._client.Client" in reference  # mkdocstrings rendered the API
     assert ":class:<code>" not in reference  # the rst_roles hook ran

@@ -20,12 +20,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 import lluminary
-import lluminary.client
-from lluminary.cli import make_cli
-from lluminary.errors import AuthenticationError, ConfigurationError, ServerError
-from lluminary.plugins import PluginManager
-from lluminary.scripted import ScriptedProvider
-from lluminary.types import (
+import lluminary._client
+from lluminary._cli import make_cli
+from lluminary._errors import AuthenticationError, ConfigurationError, ServerError
+from lluminary._plugins import PluginManager
+from lluminary._scripted import ScriptedProvider
+from lluminary._types import (
     ChatResponse,
     EmbedResponse,
     Finish,
@@ -70,7 +70,7 @@ def manager(monkeypatch: pytest.MonkeyPatch) -> PluginManager:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LLUMINARY_PLUGINS", "")
     fresh = PluginManager()
-    monkeypatch.setattr(lluminary.client, "_manager", fresh)
+    monkeypatch.setattr(lluminary._client, "_manager", fresh)
     return fresh
 
 
@@ -234,7 +234,7 @@ def test_ctrl_c_exits_130_with_one_line(provider: RecordingProvider, monkeypatch
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(lluminary.client.Client, "stream", interrupted)
+    monkeypatch.setattr(lluminary._client.Client, "stream", interrupted)
     result = run(["chat", "scripted:small", "hi"])
     assert result.exit_code == 130
     assert result.stderr == "error: interrupted\n"
@@ -379,7 +379,7 @@ def test_plugins_lists_builtins_and_registered_providers(provider: RecordingProv
     assert rows["lluminary.memory_cache"][1:] == ["-", "builtin", "cache"]
 
 
-@pytest.mark.filterwarnings("ignore::lluminary.plugins.PluginLoadWarning")
+@pytest.mark.filterwarnings("ignore::lluminary._plugins.PluginLoadWarning")
 def test_plugins_json_shows_a_broken_plugin_with_its_error(installed: Path) -> None:
     with pytest.warns(UserWarning, match="failed to add its commands"):
         # plugin commands are loaded only for a name that is not built in, or for --help
@@ -410,7 +410,7 @@ def test_plugins_table_shows_a_broken_plugin_with_its_error(installed: Path) -> 
     assert "error: RuntimeError: this plugin is broken on purpose" in broken
 
 
-@pytest.mark.filterwarnings("ignore::lluminary.plugins.PluginLoadWarning")
+@pytest.mark.filterwarnings("ignore::lluminary._plugins.PluginLoadWarning")
 def test_plugins_add_commands_and_a_failing_hook_breaks_nothing(installed: Path) -> None:
     with pytest.warns(UserWarning, match="'kclbadcmd' failed to add its commands: ValueError"):
         help_result = run(["--help"])
@@ -421,7 +421,7 @@ def test_plugins_add_commands_and_a_failing_hook_breaks_nothing(installed: Path)
     assert result.stdout == "hello from a plugin\n"
 
 
-@pytest.mark.filterwarnings("ignore::lluminary.plugins.PluginLoadWarning")
+@pytest.mark.filterwarnings("ignore::lluminary._plugins.PluginLoadWarning")
 def test_chat_with_a_broken_provider_plugin_is_one_line_with_its_error(installed: Path) -> None:
     result = run(["chat", "kclbroken:model", "hi"])
     assert result.exit_code == 1, result.output

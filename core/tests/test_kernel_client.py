@@ -38,13 +38,13 @@ from lluminary import (
     UnknownProviderError,
     UnsupportedError,
 )
-from lluminary.cache import cache_key
-from lluminary.client import CacheWarning, TraceWarning
-from lluminary.plugins import PluginManager
-from lluminary.requests import build_chat_request
-from lluminary.scripted import ScriptedProvider
-from lluminary.streaming import events_from_response
-from lluminary.types import (
+from lluminary._cache import cache_key
+from lluminary._client import CacheWarning, TraceWarning
+from lluminary._plugins import PluginManager
+from lluminary._requests import build_chat_request
+from lluminary._scripted import ScriptedProvider
+from lluminary._streaming import events_from_response
+from lluminary._types import (
     ChatRequest,
     ChatResponse,
     Cost,
@@ -1115,7 +1115,7 @@ async def test_a_tool_result_answering_an_earlier_call_is_accepted() -> None:
 
 
 def tool_call(call_id: str) -> list[Any]:
-    from lluminary.types import ToolCallPart
+    from lluminary._types import ToolCallPart
 
     return [ToolCallPart(call_id, "weather", {"city": "Paris"})]
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from lluminary import errors, http
-from lluminary.errors import (
+from lluminary import _errors as errors, _http as http
+from lluminary._errors import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
@@ -167,7 +167,7 @@ def test_hierarchy_and_retryability() -> None:
         assert issubclass(cls, LluminaryError)
 
 
-# --------------------------------------------------------------------------- lluminary.http
+# --------------------------------------------------------------------------- lluminary._http
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,7 @@ def test_import_lluminary_loads_no_plugin_and_no_http_library() -> None:
     assert "pluggy" not in after_import
     # Touching a type loads the types, not the converter or the network stack.
     after_types = snaps["types"]
-    assert "lluminary.types" in after_types
+    assert "lluminary._types" in after_types
     assert heavy_in(after_types) == []
     assert plugins_in(after_types) == []
 
@@ -79,8 +79,8 @@ def test_creating_a_client_and_calling_it_imports_no_unused_plugin(tmp_path: Pat
         import sys
         sys.path.insert(0, {str(tmp_path)!r})
         import lluminary
-        from lluminary.scripted import ScriptedProvider
-        from lluminary.plugins import PluginManager
+        from lluminary._scripted import ScriptedProvider
+        from lluminary._plugins import PluginManager
         pm = PluginManager()
         assert "lazyplug" in pm.entry_points()
         pm.register(ScriptedProvider("scripted"))

@@ -21,9 +21,9 @@ import pytest
 
 import lluminary
 from lluminary import Client, PluginError, UnknownProviderError
-from lluminary.plugins import PluginLoadWarning, PluginManager
-from lluminary.scripted import ScriptedProvider
-from lluminary.types import TraceEvent
+from lluminary._plugins import PluginLoadWarning, PluginManager
+from lluminary._scripted import ScriptedProvider
+from lluminary._types import TraceEvent
 
 
 @attrs.frozen
@@ -40,8 +40,8 @@ class FakeDist:
 
 MAIN_MODULE = """
 import lluminary
-from lluminary.provider import Provider
-from lluminary.scripted import ScriptedProvider
+from lluminary._provider import Provider
+from lluminary._scripted import ScriptedProvider
 
 # One provider object serving two prefixes, published under both entry-point names.
 plugin = ScriptedProvider("fake", prefixes=["fake", "fakealias"])
@@ -56,7 +56,7 @@ class CountingProvider(Provider):
         type(self).instances += 1
 
     async def generate(self, request):
-        from lluminary.types import ChatResponse, Message
+        from lluminary._types import ChatResponse, Message
         return ChatResponse(Message.assistant("from a class entry point"))
 
 
@@ -74,7 +74,7 @@ class Exporter:
 
 MODULE_PLUGIN = """
 import lluminary
-from lluminary.types import ModelInfo
+from lluminary._types import ModelInfo
 
 
 @lluminary.hookimpl

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import attrs
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from lluminary.sse import LineDecoder, SSEDecoder, SSEEvent
+from lluminary._sse import LineDecoder, SSEDecoder, SSEEvent
 
 # Property tests may run on a loaded CI machine: no per-example deadline, no speed health check.
 RELAXED = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from lluminary import Accumulator, MalformedResponseError
-from lluminary.streaming import accumulate, aiter_events, events_from_response, finish_reason_of, parse_arguments
-from lluminary.types import (
+from lluminary._streaming import accumulate, aiter_events, events_from_response, finish_reason_of, parse_arguments
+from lluminary._types import (
     ChatResponse,
     Citation,
     CitationEvent,
@@ -383,6 +383,6 @@ def splits(text: str) -> st.SearchStrategy[list[str]]:
 )
 def test_partial_object_keeps_what_was_complete(raw: str, expected: dict[str, Any]) -> None:
     """Tool input cut by max_tokens (Anthropic, Bedrock): keep the complete values, close the brackets."""
-    from lluminary.streaming import partial_object
+    from lluminary._streaming import partial_object
 
     assert partial_object(raw) == expected

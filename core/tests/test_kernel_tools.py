@@ -12,7 +12,7 @@ import pytest
 
 import lluminary
 from lluminary import RequestValidationError, Tool
-from lluminary.tools import parse_docstring, schema_for, tool_from_function, validate_tool
+from lluminary._tools import parse_docstring, schema_for, tool_from_function, validate_tool
 
 
 def props(fn: Any) -> dict[str, Any]:

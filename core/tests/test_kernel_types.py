@@ -9,8 +9,8 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from lluminary import types
-from lluminary.types import (
+from lluminary import _types as types
+from lluminary._types import (
     ChatRequest,
     ChatResponse,
     Citation,
@@ -201,7 +201,7 @@ trace_events = st.builds(
     metadata=str_maps,
 )
 
-# Every attrs class of lluminary.types and the strategy that draws it.
+# Every attrs class of lluminary._types and the strategy that draws it.
 ROUND_TRIP: dict[type, st.SearchStrategy[Any]] = {
     TextPart: text_parts,
     ImagePart: image_parts,
@@ -234,7 +234,7 @@ ROUND_TRIP: dict[type, st.SearchStrategy[Any]] = {
 
 
 def test_every_type_has_a_round_trip_strategy() -> None:
-    """Guard: a type added to lluminary.types without a strategy here would go untested."""
+    """Guard: a type added to lluminary._types without a strategy here would go untested."""
     defined = {
         value
         for value in vars(types).values()

@@ -106,7 +106,7 @@ def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'lluminary' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"lluminary.{module}"), name)
+    value = getattr(importlib.import_module(f"lluminary._{module}"), name)
     globals()[name] = value
     return value
 
@@ -116,7 +116,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .api import (
+    from ._api import (
         aembed as aembed,
         agenerate as agenerate,
         astream as astream,
@@ -128,9 +128,9 @@ if TYPE_CHECKING:
         stream as stream,
         unregister as unregister,
     )
-    from .cache import CacheBackend as CacheBackend
-    from .client import AsyncStream as AsyncStream, Client as Client, SyncStream as SyncStream
-    from .errors import (
+    from ._cache import CacheBackend as CacheBackend
+    from ._client import AsyncStream as AsyncStream, Client as Client, SyncStream as SyncStream
+    from ._errors import (
         APIConnectionError as APIConnectionError,
         APITimeoutError as APITimeoutError,
         AuthenticationError as AuthenticationError,
@@ -152,13 +152,13 @@ if TYPE_CHECKING:
         UnknownProviderError as UnknownProviderError,
         UnsupportedError as UnsupportedError,
     )
-    from .hookspecs import hookimpl as hookimpl
-    from .provider import Provider as Provider
-    from .retry import RetryPolicy as RetryPolicy
-    from .store import VectorStore as VectorStore
-    from .streaming import Accumulator as Accumulator
-    from .tools import tool as tool
-    from .types import (
+    from ._hookspecs import hookimpl as hookimpl
+    from ._provider import Provider as Provider
+    from ._retry import RetryPolicy as RetryPolicy
+    from ._store import VectorStore as VectorStore
+    from ._streaming import Accumulator as Accumulator
+    from ._tools import tool as tool
+    from ._types import (
         ChatRequest as ChatRequest,
         ChatResponse as ChatResponse,
         Citation as Citation,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from lluminary import errors
-from lluminary.types import Message, ReasoningConfig, ResponseFormat, Tool
+from lluminary import _errors as errors
+from lluminary._types import Message, ReasoningConfig, ResponseFormat, Tool
 from lluminary_anthropic import AnthropicProvider
 from lluminary_testing import ErrorScenario, Scenario
 
@@ -42,9 +42,9 @@ async def test_base_url_from_the_environment(harness: Any, monkeypatch: pytest.M
 
 
 async def test_a_second_prefix_with_its_own_configuration(fake_anthropic: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lluminary.client import Client
-    from lluminary.http import aclose_all
-    from lluminary.plugins import PluginManager
+    from lluminary._client import Client
+    from lluminary._http import aclose_all
+    from lluminary._plugins import PluginManager
 
     monkeypatch.setenv("PROXY_KEY", "proxy-secret-123")
     proxy = AnthropicProvider("claude-proxy", base_url=fake_anthropic.base_url, key_env="PROXY_KEY")
@@ -68,8 +68,8 @@ async def test_a_second_prefix_with_its_own_configuration(fake_anthropic: Any, m
 
 
 async def test_options_under_the_anthropic_name_reach_a_second_prefix(fake_anthropic: Any) -> None:
-    from lluminary.http import aclose_all
-    from lluminary.requests import build_chat_request
+    from lluminary._http import aclose_all
+    from lluminary._requests import build_chat_request
 
     proxy = AnthropicProvider("claude-proxy", api_key="k-123456", base_url=fake_anthropic.base_url)
     fake_anthropic.script(Scenario(text="ok"))
@@ -96,7 +96,7 @@ def test_importing_the_plugin_loads_no_http_library() -> None:
 def test_entry_point_registers_the_plugin() -> None:
     from importlib.metadata import entry_points
 
-    from lluminary.plugins import PluginManager
+    from lluminary._plugins import PluginManager
 
     (ep,) = [ep for ep in entry_points(group="lluminary") if ep.name == "anthropic"]
     assert ep.value == "lluminary_anthropic:plugin"
@@ -183,8 +183,8 @@ async def test_count_tokens_malformed_answer(harness: Any) -> None:
 
 
 async def test_count_tokens_through_the_client(harness: Any) -> None:
-    from lluminary.client import Client
-    from lluminary.plugins import PluginManager
+    from lluminary._client import Client
+    from lluminary._plugins import PluginManager
 
     plugins = PluginManager()
     plugins.register(harness.provider, name="anthropic-under-test")

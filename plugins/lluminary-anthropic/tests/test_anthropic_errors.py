@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lluminary import errors
+from lluminary import _errors as errors
 from lluminary_testing import ErrorScenario, Scenario
 from lluminary_testing.server import Reply
 
@@ -79,9 +79,9 @@ async def test_rate_limit_retry_after(harness: Any) -> None:
 
 
 async def test_overloaded_is_retryable_and_kernel_retries_it(harness: Any) -> None:
-    from lluminary.client import Client
-    from lluminary.plugins import PluginManager
-    from lluminary.retry import RetryPolicy
+    from lluminary._client import Client
+    from lluminary._plugins import PluginManager
+    from lluminary._retry import RetryPolicy
 
     plugins = PluginManager()
     plugins.register(harness.provider, name="anthropic-under-test")
@@ -123,7 +123,7 @@ async def test_a_custom_key_is_redacted_too(harness: Any) -> None:
 
 async def test_the_fake_server_rejects_what_the_api_rejects(harness: Any) -> None:
     """The provider must never send what the API refuses; the fake refuses it the same way."""
-    from lluminary.types import Message, ToolCallPart
+    from lluminary._types import Message, ToolCallPart
 
     # a tool call left without its result in the next turn
     messages = [Message.user("Q"), Message.assistant(ToolCallPart("toolu_1", "f", {})), Message.user("next")]

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from lluminary.client import Client
-from lluminary.cost import compute_cost
-from lluminary.plugins import PluginManager
-from lluminary.types import Usage
+from lluminary._client import Client
+from lluminary._cost import compute_cost
+from lluminary._plugins import PluginManager
+from lluminary._types import Usage
 from lluminary_anthropic import AnthropicProvider
 from lluminary_anthropic.models import FALLBACK_MAX_TOKENS, default_max_tokens, lookup
 from lluminary_testing import Scenario

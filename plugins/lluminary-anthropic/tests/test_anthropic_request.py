@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from lluminary.errors import RequestValidationError
-from lluminary.types import (
+from lluminary._errors import RequestValidationError
+from lluminary._types import (
     ImagePart,
     Message,
     ReasoningConfig,

@@ -8,13 +8,13 @@ from typing import Any
 import attrs
 import pytest
 
-from lluminary.errors import (
+from lluminary._errors import (
     APIConnectionError,
     MalformedResponseError,
     OverloadedError,
     RateLimitError,
 )
-from lluminary.types import (
+from lluminary._types import (
     Citation,
     CitationEvent,
     Finish,

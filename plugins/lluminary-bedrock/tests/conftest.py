@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lluminary.types import ChatRequest, Message
+from lluminary._types import ChatRequest, Message
 from lluminary_bedrock import BedrockProvider
 
 MODEL = "bedrock:anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -54,7 +54,7 @@ def aws_sandbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Non
 @pytest_asyncio.fixture(autouse=True)
 async def close_pools() -> AsyncIterator[None]:
     yield
-    from lluminary.http import aclose_all
+    from lluminary._http import aclose_all
 
     await aclose_all()
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from lluminary import errors
-from lluminary.types import Secret
+from lluminary import _errors as errors
+from lluminary._types import Secret
 from lluminary_bedrock import BedrockProvider
 from lluminary_bedrock.config import Settings, model_path
 from lluminary_testing.bedrock_server import sigv4_signature

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from lluminary import errors as lerrors
+from lluminary import _errors as lerrors
 from lluminary_testing.conformance import ProviderConformance, WireImage, WireToolResult
 from lluminary_testing.conformance._base import DEFAULT_ERROR_KINDS
 from lluminary_testing.server import RecordedRequest

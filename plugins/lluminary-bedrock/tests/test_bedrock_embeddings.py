@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from lluminary import errors
-from lluminary.types import EmbedRequest, Tool
+from lluminary import _errors as errors
+from lluminary._types import EmbedRequest, Tool
 from lluminary_testing import ErrorScenario, Fault, Reply, Scenario
 from lluminary_testing.bedrock_server import unit_vector
 
@@ -131,8 +131,8 @@ async def test_count_tokens_errors(bedrock: Any, provider: Any, chat: Any) -> No
 
 
 async def test_embed_through_the_client(bedrock: Any) -> None:
-    from lluminary.client import Client
-    from lluminary.plugins import PluginManager
+    from lluminary._client import Client
+    from lluminary._plugins import PluginManager
     from lluminary_bedrock import BedrockProvider
 
     plugins = PluginManager()

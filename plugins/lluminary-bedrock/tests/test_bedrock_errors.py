@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lluminary import errors
+from lluminary import _errors as errors
 from lluminary_testing import ErrorScenario, Reply
 from lluminary_testing.bedrock_server import error_reply
 
@@ -143,7 +143,7 @@ async def test_connection_refused(provider: Any, chat: Any, monkeypatch: pytest.
 
 
 def _secret(value: str) -> Any:
-    from lluminary.types import Secret
+    from lluminary._types import Secret
 
     return Secret(value)
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from lluminary.client import Client
-from lluminary.plugins import PluginManager
-from lluminary.types import Usage
+from lluminary._client import Client
+from lluminary._plugins import PluginManager
+from lluminary._types import Usage
 from lluminary_bedrock import BedrockProvider, plugin
 from lluminary_bedrock.modelids import base_model, profile_prefix, vendor
 from lluminary_bedrock.models import catalogue, lookup

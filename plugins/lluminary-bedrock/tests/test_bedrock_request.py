@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from lluminary.errors import RequestValidationError
-from lluminary.types import (
+from lluminary._errors import RequestValidationError
+from lluminary._types import (
     ImagePart,
     Message,
     ReasoningConfig,
@@ -277,7 +277,7 @@ async def test_structured_output_through_a_forced_tool(bedrock: Any, provider: A
         options={"bedrock": {"structured_output": "tool"}},
     )
     if streamed:
-        from lluminary.streaming import accumulate
+        from lluminary._streaming import accumulate
 
         response = await accumulate(provider.stream(request), "bedrock")
     else:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from lluminary import errors
-from lluminary.streaming import accumulate
-from lluminary.types import (
+from lluminary import _errors as errors
+from lluminary._streaming import accumulate
+from lluminary._types import (
     Finish,
     ReasoningDelta,
     ReasoningPart,

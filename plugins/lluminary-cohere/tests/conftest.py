@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lluminary.http import aclose_all
-from lluminary.requests import build_chat_request, build_embed_request
-from lluminary.types import ChatRequest, EmbedRequest
+from lluminary._http import aclose_all
+from lluminary._requests import build_chat_request, build_embed_request
+from lluminary._types import ChatRequest, EmbedRequest
 from lluminary_cohere import CohereProvider
 
 KEY = "co-test-key-0123456789abcdef"

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from lluminary.errors import AuthenticationError, ConfigurationError, NotFoundError
-from lluminary.requests import build_chat_request
-from lluminary.types import Secret
+from lluminary._errors import AuthenticationError, ConfigurationError, NotFoundError
+from lluminary._requests import build_chat_request
+from lluminary._types import Secret
 from lluminary_cohere import CohereProvider
 from lluminary_cohere.config import resolve_base_url
 from lluminary_testing import ErrorScenario, Scenario
@@ -105,9 +105,9 @@ async def test_echoed_key_is_redacted(fake_cohere: Any) -> None:
 @pytest.mark.asyncio
 async def test_a_second_instance_under_its_own_prefix(fake_cohere: Any) -> None:
     """A deployment registered as "cohere-eu" answers, errs and takes options under that name."""
-    from lluminary.client import Client
-    from lluminary.plugins import PluginManager
-    from lluminary.types import Message, ReasoningPart, ToolCallPart
+    from lluminary._client import Client
+    from lluminary._plugins import PluginManager
+    from lluminary._types import Message, ReasoningPart, ToolCallPart
 
     plugins = PluginManager()
     plugins.register(CohereProvider("cohere-eu", base_url=fake_cohere.base_url, api_key="eu-key-123456"), name="eu")

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from lluminary import errors as lerrors
+from lluminary import _errors as lerrors
 from lluminary_testing.conformance import ProviderConformance, WireImage, WireToolResult
 from lluminary_testing.server import RecordedRequest
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from lluminary import errors
-from lluminary.types import Message, ToolCallPart
+from lluminary import _errors as errors
+from lluminary._types import Message, ToolCallPart
 from lluminary_testing import ErrorScenario, Fault, Reply
 from lluminary_testing.cohere_server import render_embeddings, render_tokens, vector
 
@@ -166,7 +166,7 @@ async def test_count_tokens_errors(fake_cohere: Any, provider: Any, chat: Any) -
 
 @pytest.mark.asyncio
 async def test_count_tokens_through_the_client(fake_cohere: Any) -> None:
-    from lluminary.client import Client
+    from lluminary._client import Client
 
     client = Client(cache=False, exporters=[])
     count = await client.acount_tokens(

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from lluminary import errors
-from lluminary.requests import build_chat_request
+from lluminary import _errors as errors
+from lluminary._requests import build_chat_request
 from lluminary_cohere import CohereProvider
 from lluminary_testing import ErrorScenario, Fault, Reply, Scenario
 

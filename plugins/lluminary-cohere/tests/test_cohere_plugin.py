@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from lluminary.client import Client
-from lluminary.cost import Catalogue, compute_cost
-from lluminary.types import Usage
+from lluminary._client import Client
+from lluminary._cost import Catalogue, compute_cost
+from lluminary._types import Usage
 from lluminary_cohere import CohereProvider, plugin
 from lluminary_cohere.catalogue import MODELS
 from lluminary_testing import Scenario

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from lluminary.requests import build_chat_request
-from lluminary.types import (
+from lluminary._requests import build_chat_request
+from lluminary._types import (
     ImagePart,
     Message,
     ReasoningConfig,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from lluminary.requests import build_chat_request, build_embed_request
-from lluminary.types import (
+from lluminary._requests import build_chat_request, build_embed_request
+from lluminary._types import (
     ImagePart,
     Message,
     ReasoningPart,

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from lluminary.errors import (
+from lluminary._errors import (
     APIConnectionError,
     APITimeoutError,
     ContextLengthExceededError,
     MalformedResponseError,
     ServerError,
 )
-from lluminary.streaming import accumulate
-from lluminary.types import (
+from lluminary._streaming import accumulate
+from lluminary._types import (
     Citation,
     CitationEvent,
     Finish,

@@ -8,8 +8,8 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import lluminary_google
-from lluminary.cost import Catalogue, compute_cost
-from lluminary.types import Usage
+from lluminary._cost import Catalogue, compute_cost
+from lluminary._types import Usage
 from lluminary_google.catalogue import CHAT_MODELS, LONG_PROMPT_PRICES
 from lluminary_testing.scenario import Scenario
 
@@ -66,7 +66,7 @@ def test_cost_counts_cached_and_thinking_tokens() -> None:
 
 
 async def test_cost_on_a_call_under_the_alias(harness: Any) -> None:
-    from lluminary.client import Client
+    from lluminary._client import Client
 
     harness.server.script(Scenario(text="ok", usage=Usage(input_tokens=1000, output_tokens=100)))
     response = await Client(cache=False).agenerate(

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from lluminary import errors
+from lluminary import _errors as errors
 from lluminary_testing.conformance import ProviderConformance, WireImage, WireToolResult
 from lluminary_testing.server import FakeServer, RecordedRequest
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lluminary.errors import MalformedResponseError
+from lluminary._errors import MalformedResponseError
 from lluminary_testing.server import Reply
 
 
@@ -76,7 +76,7 @@ async def test_usage_when_reported(harness: Any) -> None:
 
 
 async def test_empty_input_makes_no_request(harness: Any) -> None:
-    from lluminary.types import EmbedRequest
+    from lluminary._types import EmbedRequest
 
     # The kernel refuses an empty input list; a request built by hand still costs no call.
     request = EmbedRequest("google:gemini-embedding-001", (), base_url=harness.server.base_url)
@@ -97,7 +97,7 @@ async def test_malformed_answers(harness: Any, body: Any) -> None:
 
 
 async def test_through_the_client_with_cost(harness: Any) -> None:
-    from lluminary.client import Client
+    from lluminary._client import Client
 
     client = Client(cache=False)
     response = await client.aembed(

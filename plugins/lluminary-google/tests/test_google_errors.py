@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from lluminary import errors
-from lluminary.types import Secret
+from lluminary import _errors as errors
+from lluminary._types import Secret
 from lluminary_google.errors import from_http, parse_duration
 from lluminary_testing.scenario import ErrorScenario, Scenario
 from lluminary_testing.server import Reply

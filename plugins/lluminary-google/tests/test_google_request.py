@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from lluminary.errors import RequestValidationError
-from lluminary.types import (
+from lluminary._errors import RequestValidationError
+from lluminary._types import (
     ChatRequest,
     ImagePart,
     Message,
@@ -364,7 +364,7 @@ async def test_count_tokens_body(harness: Any) -> None:
 
 
 async def test_count_tokens_through_the_client(harness: Any) -> None:
-    from lluminary.client import Client
+    from lluminary._client import Client
 
     client = Client(cache=False)
     total = await client.acount_tokens(

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from lluminary.errors import InvalidRequestError
-from lluminary.types import Message, ReasoningConfig, ReasoningPart, TextPart, Tool, ToolCallPart
+from lluminary._errors import InvalidRequestError
+from lluminary._types import Message, ReasoningConfig, ReasoningPart, TextPart, Tool, ToolCallPart
 from lluminary_testing.scenario import Scenario, ToolCallSpec
 
 WEATHER = Tool("get_weather", "Weather.", {"type": "object", "properties": {"city": {"type": "string"}}})

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from lluminary.errors import (
+from lluminary._errors import (
     APIConnectionError,
     ContentFilteredError,
     MalformedResponseError,
     OverloadedError,
     RateLimitError,
 )
-from lluminary.types import (
+from lluminary._types import (
     Finish,
     Message,
     ReasoningDelta,

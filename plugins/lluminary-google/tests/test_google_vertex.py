@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lluminary import errors
-from lluminary.http import aclose_all
-from lluminary.types import Tool
+from lluminary import _errors as errors
+from lluminary._http import aclose_all
+from lluminary._types import Tool
 from lluminary_google import VertexProvider
 from lluminary_google.config import vertex_base_url, vertex_host, vertex_model_path
 from lluminary_testing.scenario import ErrorScenario, Scenario
@@ -116,7 +116,7 @@ async def test_missing_project_is_a_configuration_error(vertex: Any) -> None:
 async def test_express_mode_with_an_api_key(vertex: Any) -> None:
     vertex.provider = VertexProvider()
     vertex.server.script(Scenario(text="express"))
-    from lluminary.types import Secret
+    from lluminary._types import Secret
 
     response = await vertex.generate("Hi", model=VERTEX_MODEL, api_key=Secret("vertex-express-key-1"))
     assert response.text == "express"
@@ -209,7 +209,7 @@ def test_hosts_and_paths() -> None:
 
 
 async def test_default_endpoint_without_a_base_url(vertex: Any) -> None:
-    from lluminary.requests import build_chat_request
+    from lluminary._requests import build_chat_request
 
     request = build_chat_request(VERTEX_MODEL, "Hi")
     endpoint, path = await vertex.provider.target(request, {})
@@ -290,8 +290,8 @@ async def test_application_default_credentials(vertex: Any, monkeypatch: pytest.
 
 
 async def test_through_the_client_with_vertex_prices(vertex: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lluminary.client import Client
-    from lluminary.plugins import PluginManager
+    from lluminary._client import Client
+    from lluminary._plugins import PluginManager
 
     monkeypatch.setenv("LLUMINARY_PLUGINS", "")  # only the provider registered here, not the entry point's
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lluminary.types import (
+from lluminary._types import (
     Citation,
     Message,
     ReasoningPart,

@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from lluminary import errors as lerrors
-from lluminary.client import Client
+from lluminary import _errors as lerrors
+from lluminary._client import Client
 from lluminary_testing.conformance import ProviderConformance, WireImage, WireToolResult
 from lluminary_testing.server import FakeServer, RecordedRequest
 

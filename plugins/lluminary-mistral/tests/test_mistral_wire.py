@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lluminary import errors
-from lluminary.client import Client
-from lluminary.http import aclose_all
-from lluminary.plugins import PluginManager
-from lluminary.retry import RetryPolicy
-from lluminary.types import (
+from lluminary import _errors as errors
+from lluminary._client import Client
+from lluminary._http import aclose_all
+from lluminary._plugins import PluginManager
+from lluminary._retry import RetryPolicy
+from lluminary._types import (
     ImagePart,
     Message,
     ReasoningConfig,
@@ -562,7 +562,7 @@ async def test_count_tokens_offline(client: Client) -> None:
 
 
 def test_token_estimate_without_tokenizer() -> None:
-    from lluminary.requests import build_chat_request
+    from lluminary._requests import build_chat_request
     from lluminary_mistral import tokens
 
     request = build_chat_request(MODEL, "x" * 400)
@@ -578,7 +578,7 @@ def test_catalogue_prices() -> None:
 
 
 async def test_count_tokens_without_mistral_common(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lluminary.requests import build_chat_request
+    from lluminary._requests import build_chat_request
     from lluminary_mistral import tokens
 
     monkeypatch.setattr(tokens, "have_tokenizer", lambda: False)

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lluminary.client import Client
-from lluminary.http import aclose_all
-from lluminary.plugins import PluginManager
-from lluminary.types import Finish, TextDelta
+from lluminary._client import Client
+from lluminary._http import aclose_all
+from lluminary._plugins import PluginManager
+from lluminary._types import Finish, TextDelta
 from lluminary_ollama import OllamaProvider
 from lluminary_ollama.config import parse_host
 
@@ -87,7 +87,7 @@ async def test_stream(client: Client, ollama: tuple[str, list[dict[str, Any]]]) 
 
 
 async def test_model_not_pulled(client: Client, ollama: tuple[str, list[dict[str, Any]]]) -> None:
-    from lluminary.errors import NotFoundError
+    from lluminary._errors import NotFoundError
 
     base, _ = ollama
     with pytest.raises(NotFoundError, match="ollama pull"):

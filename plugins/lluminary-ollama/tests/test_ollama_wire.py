@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lluminary import errors
-from lluminary.client import Client
-from lluminary.http import aclose_all
-from lluminary.plugins import PluginManager
-from lluminary.retry import RetryPolicy
-from lluminary.types import (
+from lluminary import _errors as errors
+from lluminary._client import Client
+from lluminary._http import aclose_all
+from lluminary._plugins import PluginManager
+from lluminary._retry import RetryPolicy
+from lluminary._types import (
     ImagePart,
     Message,
     ReasoningConfig,

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lluminary.client import Client
-from lluminary.http import aclose_all
-from lluminary.plugins import PluginManager
-from lluminary.retry import RetryPolicy
-from lluminary.types import ReasoningPart, TextPart, Tool, ToolCallPart
+from lluminary._client import Client
+from lluminary._http import aclose_all
+from lluminary._plugins import PluginManager
+from lluminary._retry import RetryPolicy
+from lluminary._types import ReasoningPart, TextPart, Tool, ToolCallPart
 from lluminary_ollama import OllamaProvider, catalogue
 from lluminary_testing import Reply, ndjson
 from lluminary_testing.ollama_server import FakeOllamaServer

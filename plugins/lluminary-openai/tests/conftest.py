@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lluminary.http import aclose_all
-from lluminary.requests import build_chat_request, build_embed_request
-from lluminary.streaming import Accumulator
-from lluminary.types import ChatRequest, ChatResponse, EmbedResponse, StreamEvent
+from lluminary._http import aclose_all
+from lluminary._requests import build_chat_request, build_embed_request
+from lluminary._streaming import Accumulator
+from lluminary._types import ChatRequest, ChatResponse, EmbedResponse, StreamEvent
 from lluminary_openai import OpenAIProvider
 from lluminary_testing.openai_server import FakeOpenAIServer
 from lluminary_testing.server import Fault, Reply

@@ -9,10 +9,10 @@ import pytest
 
 import lluminary
 from lluminary import Client, RetryPolicy
-from lluminary.errors import ConfigurationError
-from lluminary.http import aclose_all
-from lluminary.plugins import PluginManager
-from lluminary.types import ModelInfo, ReasoningPart, TextPart, Usage
+from lluminary._errors import ConfigurationError
+from lluminary._http import aclose_all
+from lluminary._plugins import PluginManager
+from lluminary._types import ModelInfo, ReasoningPart, TextPart, Usage
 from lluminary_openai import OpenAICompatible, OpenAIProvider
 from lluminary_openai.presets import PRESETS
 from lluminary_testing import Scenario
@@ -121,7 +121,7 @@ async def test_deepseek_cache_hit_usage(fake_openai: Any) -> None:
 
 
 def test_compatible_servers_never_use_the_responses_api() -> None:
-    from lluminary.requests import build_chat_request
+    from lluminary._requests import build_chat_request
 
     provider = OpenAICompatible("x", "http://h/v1")
     assert not provider.uses_responses(build_chat_request("x:o4-mini", "hi"))

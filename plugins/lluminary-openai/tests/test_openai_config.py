@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from lluminary.errors import ConfigurationError, redact
-from lluminary.http import aclose_all
-from lluminary.requests import build_chat_request
-from lluminary.types import Secret
+from lluminary._errors import ConfigurationError, redact
+from lluminary._http import aclose_all
+from lluminary._requests import build_chat_request
+from lluminary._types import Secret
 from lluminary_openai import OpenAIProvider, normalize_base_url
 from lluminary_openai.config import Settings
 from lluminary_testing import Scenario
@@ -103,7 +103,7 @@ async def test_one_pooled_connection_for_sequential_calls(harness: Any) -> None:
 
 
 async def test_timeout_is_per_request(harness: Any) -> None:
-    from lluminary.errors import APITimeoutError
+    from lluminary._errors import APITimeoutError
     from lluminary_testing import Fault
 
     harness.server.script(Scenario(text="late", fault=Fault(delay_headers=2.0)))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lluminary.errors import InvalidRequestError, MalformedResponseError
+from lluminary._errors import InvalidRequestError, MalformedResponseError
 from lluminary_openai import OpenAICompatible
 from lluminary_openai.embeddings import batches, decode_vector
 from lluminary_testing.openai_server import embedding_vector
@@ -66,8 +66,8 @@ async def test_wrong_count_and_errors(harness: Any) -> None:
 
 
 async def test_compatible_servers_default_to_float(fake_openai: Any) -> None:
-    from lluminary.http import aclose_all
-    from lluminary.requests import build_embed_request
+    from lluminary._http import aclose_all
+    from lluminary._requests import build_embed_request
 
     provider = OpenAICompatible("local", fake_openai.base_url)
     try:

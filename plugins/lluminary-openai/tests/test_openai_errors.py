@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lluminary import errors
+from lluminary import _errors as errors
 from lluminary_openai.errors import describe, http_error, stream_error
 from lluminary_testing.server import Reply
 

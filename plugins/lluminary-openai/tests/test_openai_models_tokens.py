@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from lluminary import Client
-from lluminary.cost import compute_cost
-from lluminary.requests import build_chat_request
-from lluminary.types import Cost, Message, Tool, ToolCallPart, Usage
+from lluminary._cost import compute_cost
+from lluminary._requests import build_chat_request
+from lluminary._types import Cost, Message, Tool, ToolCallPart, Usage
 from lluminary_openai import count_request_tokens, count_tokens, encoding_for, estimate_tokens, exact
 from lluminary_openai.models import catalogue
 from lluminary_testing import Scenario
@@ -35,7 +35,7 @@ def test_cost_with_cached_and_reasoning_tokens() -> None:
 
 
 async def test_client_prices_calls_and_snapshots(fake_openai: Any) -> None:
-    from lluminary.http import aclose_all
+    from lluminary._http import aclose_all
 
     client = Client(cache=False)
     fake_openai.script(Scenario(text="ok", usage=Usage(1_000_000, 1_000_000)))

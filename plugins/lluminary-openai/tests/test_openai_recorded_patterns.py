@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from lluminary.errors import (
+from lluminary._errors import (
     ContextLengthExceededError,
     InvalidRequestError,
     MalformedResponseError,
     RateLimitError,
     ServerError,
 )
-from lluminary.types import (
+from lluminary._types import (
     Citation,
     CitationEvent,
     ReasoningPart,

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from lluminary.errors import APIConnectionError, InvalidRequestError, RateLimitError, ServerError, UnsupportedError
-from lluminary.requests import build_chat_request
-from lluminary.types import (
+from lluminary._errors import APIConnectionError, InvalidRequestError, RateLimitError, ServerError, UnsupportedError
+from lluminary._requests import build_chat_request
+from lluminary._types import (
     ImagePart,
     Message,
     ReasoningConfig,

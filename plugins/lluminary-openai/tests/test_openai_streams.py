@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from lluminary.errors import APIConnectionError, MalformedResponseError, RateLimitError, ServerError
-from lluminary.types import (
+from lluminary._errors import APIConnectionError, MalformedResponseError, RateLimitError, ServerError
+from lluminary._types import (
     Finish,
     ReasoningDelta,
     ReasoningPart,

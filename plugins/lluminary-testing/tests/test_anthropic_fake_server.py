@@ -15,7 +15,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from lluminary.types import Usage
+from lluminary._types import Usage
 from lluminary_testing import ErrorScenario, Fault, Scenario, ToolCallSpec
 from lluminary_testing.anthropic_server import FakeAnthropicServer, count_input_tokens
 

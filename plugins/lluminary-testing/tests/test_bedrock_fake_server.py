@@ -24,7 +24,7 @@ from botocore.eventstream import ChecksumMismatch, EventStreamBuffer  # noqa: E4
 from botocore.exceptions import ClientError, EventStreamError  # noqa: E402
 from botocore.session import Session  # noqa: E402
 
-from lluminary.types import Usage  # noqa: E402
+from lluminary._types import Usage  # noqa: E402
 from lluminary_testing import ErrorScenario, Fault, Reply, Scenario, ToolCallSpec, eventstream  # noqa: E402
 from lluminary_testing.bedrock_server import (  # noqa: E402
     ERRORS,

@@ -11,7 +11,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from lluminary.types import Usage
+from lluminary._types import Usage
 from lluminary_testing import ErrorScenario, Fault, Scenario, ToolCallSpec
 from lluminary_testing.cohere_server import (
     CohereScenario,

@@ -12,8 +12,8 @@ from typing import Any
 import httpx2
 import pytest
 
-from lluminary.requests import build_chat_request
-from lluminary.types import ImagePart, Message, ReasoningPart, ResponseFormat, TextPart, Tool, ToolCallPart, Usage
+from lluminary._requests import build_chat_request
+from lluminary._types import ImagePart, Message, ReasoningPart, ResponseFormat, TextPart, Tool, ToolCallPart, Usage
 from lluminary_testing import ErrorScenario, Scenario, ToolCallSpec
 from lluminary_testing.ollama_server import (
     FakeOllamaServer,

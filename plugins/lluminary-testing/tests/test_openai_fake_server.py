@@ -21,8 +21,8 @@ from typing import Any
 import httpx2
 import pytest
 
-from lluminary.sse import SSEDecoder
-from lluminary.types import Usage
+from lluminary._sse import SSEDecoder
+from lluminary._types import Usage
 from lluminary_testing import ErrorScenario, Fault, Scenario, ToolCallSpec
 from lluminary_testing.openai_server import FakeOpenAIServer, embedding_vector
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from lluminary.errors import RequestValidationError
+from lluminary._errors import RequestValidationError
 
 TARGETS = frozenset({"auto", "tools", "system", "messages"})
 _NOT_CACHEABLE = frozenset({"thinking", "redacted_thinking"})

@@ -2,7 +2,7 @@
 
 Resolved per call (a dictionary lookup, no I/O), so a key set in the environment after import, or
 passed on one call as ``api_key=``, is honoured. Every key is registered with
-:func:`lluminary.errors.register_secret` before it is used, so it is scrubbed from any error text.
+:func:`lluminary._errors.register_secret` before it is used, so it is scrubbed from any error text.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 
 import attrs
 
-from lluminary.errors import ConfigurationError, RequestValidationError, register_secret
-from lluminary.types import ChatRequest
+from lluminary._errors import ConfigurationError, RequestValidationError, register_secret
+from lluminary._types import ChatRequest
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary import errors
-from lluminary.http import json_or_text, status_error
+from lluminary import _errors as errors
+from lluminary._http import json_or_text, status_error
 
 #: Anthropic ``error.type`` → error class
 ERROR_TYPES: dict[str, type[errors.ProviderError]] = {

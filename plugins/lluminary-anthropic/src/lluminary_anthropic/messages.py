@@ -14,7 +14,7 @@ import base64
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from lluminary.types import ImagePart, Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+from lluminary._types import ImagePart, Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 
 Block = dict[str, Any]
 

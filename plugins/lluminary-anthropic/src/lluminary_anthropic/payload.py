@@ -1,4 +1,4 @@
-"""A :class:`~lluminary.types.ChatRequest` → the JSON body of ``POST /v1/messages``.
+"""A :class:`~lluminary._types.ChatRequest` → the JSON body of ``POST /v1/messages``.
 
 Decisions (all documented in ``docs/providers/anthropic.md``):
 
@@ -24,8 +24,8 @@ from typing import Any
 
 import attrs
 
-from lluminary.errors import RequestValidationError
-from lluminary.types import ChatRequest, ReasoningConfig, ResponseFormat, Tool, ToolChoice
+from lluminary._errors import RequestValidationError
+from lluminary._types import ChatRequest, ReasoningConfig, ResponseFormat, Tool, ToolChoice
 
 from .caching import apply_cache, cache_targets
 from .messages import compact, convert_messages

@@ -6,12 +6,12 @@ import json
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
-from lluminary import http
-from lluminary.errors import MalformedResponseError
-from lluminary.provider import Provider
-from lluminary.requests import build_chat_request
-from lluminary.sse import SSEDecoder
-from lluminary.types import ChatRequest, ChatResponse, ModelInfo, StreamEvent
+from lluminary import _http as http
+from lluminary._errors import MalformedResponseError
+from lluminary._provider import Provider
+from lluminary._requests import build_chat_request
+from lluminary._sse import SSEDecoder
+from lluminary._types import ChatRequest, ChatResponse, ModelInfo, StreamEvent
 
 from .config import BASE_URL_ENV, KEY_ENV, Settings
 from .errors import http_error, stream_error

@@ -1,4 +1,4 @@
-"""An Anthropic ``message`` object → :class:`~lluminary.types.ChatResponse`, plus the stop-reason
+"""An Anthropic ``message`` object → :class:`~lluminary._types.ChatResponse`, plus the stop-reason
 and usage mappings the stream parser shares, so both paths give equal responses.
 """
 
@@ -8,8 +8,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary.errors import MalformedResponseError
-from lluminary.types import (
+from lluminary._errors import MalformedResponseError
+from lluminary._types import (
     ChatResponse,
     Citation,
     FinishReason,

@@ -32,10 +32,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary.errors import APIConnectionError, MalformedResponseError
-from lluminary.sse import SSEEvent
-from lluminary.streaming import parse_arguments, partial_object
-from lluminary.types import (
+from lluminary._errors import APIConnectionError, MalformedResponseError
+from lluminary._sse import SSEEvent
+from lluminary._streaming import parse_arguments, partial_object
+from lluminary._types import (
     CitationEvent,
     Finish,
     ReasoningDelta,

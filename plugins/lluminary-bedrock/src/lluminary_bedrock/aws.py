@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from lluminary.errors import AuthenticationError, ConfigurationError, register_secret
+from lluminary._errors import AuthenticationError, ConfigurationError, register_secret
 
 SIGNING_NAME = "bedrock"
 

@@ -21,8 +21,8 @@ from urllib.parse import quote
 
 import attrs
 
-from lluminary.errors import ConfigurationError, RequestValidationError, register_secret
-from lluminary.types import Secret
+from lluminary._errors import ConfigurationError, RequestValidationError, register_secret
+from lluminary._types import Secret
 
 from .aws import AwsSource, sign
 

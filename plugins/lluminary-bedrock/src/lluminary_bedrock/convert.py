@@ -15,8 +15,8 @@ from typing import Any
 
 import attrs
 
-from lluminary.errors import RequestValidationError
-from lluminary.types import (
+from lluminary._errors import RequestValidationError
+from lluminary._types import (
     ChatRequest,
     ImagePart,
     Message,

@@ -17,8 +17,8 @@ from typing import Any
 
 import attrs
 
-from lluminary.errors import MalformedResponseError, RequestValidationError, UnsupportedError
-from lluminary.types import EmbedRequest
+from lluminary._errors import MalformedResponseError, RequestValidationError, UnsupportedError
+from lluminary._types import EmbedRequest
 
 from .modelids import base_model
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary import errors
-from lluminary.http import status_error
+from lluminary import _errors as errors
+from lluminary._http import status_error
 
 #: Exception type (as sent, with the stream's lower-case first letter folded) → error class.
 ERROR_TYPES: dict[str, type[errors.ProviderError]] = {

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from lluminary.types import ModelInfo
+from lluminary._types import ModelInfo
 
 from .modelids import base_model, profile_prefix
 

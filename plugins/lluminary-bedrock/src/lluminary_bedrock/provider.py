@@ -13,11 +13,11 @@ import struct
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from lluminary import http
-from lluminary.errors import APIConnectionError, MalformedResponseError
-from lluminary.provider import Provider
-from lluminary.streaming import Accumulator
-from lluminary.types import (
+from lluminary import _http as http
+from lluminary._errors import APIConnectionError, MalformedResponseError
+from lluminary._provider import Provider
+from lluminary._streaming import Accumulator
+from lluminary._types import (
     ChatRequest,
     ChatResponse,
     EmbedRequest,

@@ -25,9 +25,9 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from lluminary.errors import APIConnectionError, MalformedResponseError
-from lluminary.streaming import parse_arguments, partial_object
-from lluminary.types import (
+from lluminary._errors import APIConnectionError, MalformedResponseError
+from lluminary._streaming import parse_arguments, partial_object
+from lluminary._types import (
     Citation,
     CitationEvent,
     Finish,

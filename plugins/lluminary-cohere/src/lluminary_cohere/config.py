@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from lluminary.errors import ConfigurationError, register_secret
-from lluminary.types import Secret
+from lluminary._errors import ConfigurationError, register_secret
+from lluminary._types import Secret
 
 #: Environment variables for the key, in the order they are read (the first is Cohere's own).
 API_KEY_ENV = ("CO_API_KEY", "COHERE_API_KEY")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary import errors, http
-from lluminary.http import json_or_text, status_error
+from lluminary import _errors as errors, _http as http
+from lluminary._http import json_or_text, status_error
 
 from .response import PROVIDER
 

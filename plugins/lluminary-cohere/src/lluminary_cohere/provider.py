@@ -8,12 +8,12 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from lluminary import http
-from lluminary.errors import APIConnectionError, MalformedResponseError, register_secret
-from lluminary.provider import Provider
-from lluminary.sse import LineDecoder, SSEDecoder
-from lluminary.streaming import Accumulator
-from lluminary.types import (
+from lluminary import _http as http
+from lluminary._errors import APIConnectionError, MalformedResponseError, register_secret
+from lluminary._provider import Provider
+from lluminary._sse import LineDecoder, SSEDecoder
+from lluminary._streaming import Accumulator
+from lluminary._types import (
     ChatRequest,
     ChatResponse,
     EmbedRequest,

@@ -19,7 +19,7 @@ import json
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from lluminary.types import (
+from lluminary._types import (
     ChatRequest,
     EmbedRequest,
     ImagePart,

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary.errors import (
+from lluminary._errors import (
     APITimeoutError,
     ContextLengthExceededError,
     MalformedResponseError,
@@ -20,8 +20,8 @@ from lluminary.errors import (
     RateLimitError,
     ServerError,
 )
-from lluminary.http import CONTEXT_LENGTH_MARKERS
-from lluminary.types import (
+from lluminary._http import CONTEXT_LENGTH_MARKERS
+from lluminary._types import (
     CitationEvent,
     Finish,
     ReasoningDelta,

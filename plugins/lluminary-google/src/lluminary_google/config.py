@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from lluminary.errors import ConfigurationError, register_secret
-from lluminary.types import Secret
+from lluminary._errors import ConfigurationError, register_secret
+from lluminary._types import Secret
 
 USER_AGENT = "lluminary-google/0.1.0"
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lluminary.errors import MalformedResponseError
-from lluminary.types import EmbedRequest
+from lluminary._errors import MalformedResponseError
+from lluminary._types import EmbedRequest
 
 from .request import camel
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary import errors
-from lluminary.http import json_or_text, status_error
+from lluminary import _errors as errors
+from lluminary._http import json_or_text, status_error
 
 #: ``ErrorInfo.reason`` values that mean the credentials are wrong, whatever the status.
 AUTH_REASONS = frozenset(

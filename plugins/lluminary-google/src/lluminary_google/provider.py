@@ -14,12 +14,12 @@ import os
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
-from lluminary import http
-from lluminary.errors import APIConnectionError, ConfigurationError, MalformedResponseError, register_secret
-from lluminary.provider import Provider
-from lluminary.sse import SSEDecoder
-from lluminary.streaming import Accumulator
-from lluminary.types import (
+from lluminary import _http as http
+from lluminary._errors import APIConnectionError, ConfigurationError, MalformedResponseError, register_secret
+from lluminary._provider import Provider
+from lluminary._sse import SSEDecoder
+from lluminary._streaming import Accumulator
+from lluminary._types import (
     ChatRequest,
     ChatResponse,
     EmbedRequest,

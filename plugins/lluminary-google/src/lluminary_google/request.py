@@ -1,4 +1,4 @@
-"""A :class:`~lluminary.types.ChatRequest` as a Gemini ``GenerateContentRequest`` body (camelCase JSON).
+"""A :class:`~lluminary._types.ChatRequest` as a Gemini ``GenerateContentRequest`` body (camelCase JSON).
 
 The same body serves the Gemini API and Vertex AI. Things worth knowing:
 
@@ -22,8 +22,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from lluminary.errors import RequestValidationError
-from lluminary.types import (
+from lluminary._errors import RequestValidationError
+from lluminary._types import (
     ChatRequest,
     ImagePart,
     Message,

@@ -36,8 +36,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lluminary.errors import ContentFilteredError, MalformedResponseError
-from lluminary.types import (
+from lluminary._errors import ContentFilteredError, MalformedResponseError
+from lluminary._types import (
     Citation,
     CitationEvent,
     Finish,

@@ -7,7 +7,7 @@ reasoning is billed as ordinary output tokens, so no separate reasoning price is
 
 from __future__ import annotations
 
-from lluminary.types import ModelInfo
+from lluminary.sdk import ModelInfo
 
 _CHAT = frozenset({"chat", "streaming", "tools", "structured_output"})
 _VISION = _CHAT | {"vision"}

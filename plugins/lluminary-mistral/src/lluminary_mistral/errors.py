@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary import errors
-from lluminary.http import json_or_text, status_error
+from lluminary import sdk as errors
+from lluminary.sdk import json_or_text, status_error
 
 from .config import NAME
 

@@ -17,11 +17,10 @@ import hashlib
 import json
 from typing import Any
 
-from lluminary.errors import MalformedResponseError
-from lluminary.streaming import finish_reason_of, parse_arguments
-from lluminary.types import (
+from lluminary.sdk import (
     Finish,
     FinishReason,
+    MalformedResponseError,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
@@ -31,6 +30,8 @@ from lluminary.types import (
     ToolCallStart,
     Usage,
     UsageEvent,
+    finish_reason_of,
+    parse_arguments,
 )
 
 from .config import NAME

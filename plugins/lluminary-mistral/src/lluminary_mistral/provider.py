@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
-from lluminary import http
-from lluminary.errors import APIConnectionError, MalformedResponseError, RequestValidationError
-from lluminary.provider import Provider
-from lluminary.sse import SSEDecoder
-from lluminary.streaming import Accumulator
-from lluminary.types import (
+from lluminary.sdk import (
+    Accumulator,
+    APIConnectionError,
     ChatRequest,
     ChatResponse,
     EmbedRequest,
     EmbedResponse,
+    HTTPProvider,
+    MalformedResponseError,
     ModelInfo,
-    Secret,
+    ProviderError,
+    ProviderSettings,
+    RequestValidationError,
     StreamEvent,
     Usage,
+    dumps,
+    events_from_response,
+    loads,
 )
 
 from . import catalogue, errors, tokens, wire
-from .config import NAME, Endpoint, resolve
+from .config import NAME, SPEC, USER_AGENT
 from .parse import ChunkParser, usage_of
 
 CHAT_PATH = "/v1/chat/completions"
@@ -33,90 +36,57 @@ EMBED_BATCH = 128
 EMBED_CONCURRENCY = 4
 
 
-class MistralProvider(Provider):
-    """Mistral AI (``mistral:<model>``). Arguments override the environment for every call;
-    a request's own ``api_key``/``base_url``/``timeout`` override both."""
+class MistralProvider(HTTPProvider):
+    """Mistral AI (``mistral:<model>``). Key, base URL and timeout come from the call, the
+    client's ``providers={"mistral": {...}}``, this object's arguments, then ``MISTRAL_API_KEY``
+    and ``MISTRAL_BASE_URL``."""
 
     name = NAME
+    spec = SPEC
 
-    def __init__(
-        self,
-        *,
-        api_key: str | Secret | None = None,
-        base_url: str | None = None,
-        timeout: float | None = None,
-        prefixes: Iterable[str] | None = None,
-    ) -> None:
-        super().__init__(NAME, prefixes=prefixes)
-        self._api_key = Secret(api_key) if isinstance(api_key, str) else api_key
-        self._base_url = base_url
-        self._timeout = timeout
+    def build_headers(self, api_key: str | None, settings: ProviderSettings) -> dict[str, str]:
+        headers = super().build_headers(api_key, settings)
+        headers["user-agent"] = USER_AGENT
+        return headers
 
-    def _endpoint(self, api_key: Secret | None, base_url: str | None, timeout: float | None) -> Endpoint:
-        return resolve(
-            api_key,
-            base_url,
-            timeout,
-            default_key=self._api_key,
-            default_base_url=self._base_url,
-            default_timeout=self._timeout,
-        )
+    def error_from_response(self, status: int, body: bytes, headers: Mapping[str, str], provider: str) -> ProviderError:
+        return errors.from_response(status, body, headers)
 
     # ------------------------------------------------------------------ chat
 
     async def generate(self, request: ChatRequest) -> ChatResponse:
-        endpoint = self._endpoint(request.api_key, request.base_url, request.timeout)
-        body = _dumps(wire.chat_body(request, stream=False))
-        client = http.client(timeout=endpoint.timeout)
-        async with http.translate_errors(NAME):
-            response = await client.post(endpoint.base_url + CHAT_PATH, content=body, headers=endpoint.headers)
-            raw = response.content
-        if response.status_code >= 400:
-            raise errors.from_response(response.status_code, raw, response.headers)
-        return _response_from_json(_loads(raw), request.provider)
+        endpoint = self.endpoint(request)
+        answer = await endpoint.post_json(CHAT_PATH, _dumps(wire.chat_body(request, stream=False)))
+        return _response_from_json(_loads(answer.content), request.provider)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        endpoint = self._endpoint(request.api_key, request.base_url, request.timeout)
+        endpoint = self.endpoint(request)
         body = _dumps(wire.chat_body(request, stream=True))
         headers = {**endpoint.headers, "accept": "text/event-stream"}
-        client = http.client(timeout=endpoint.timeout)
         parser = ChunkParser()
         out: list[StreamEvent] = []
         done = False
-        async with (
-            http.translate_errors(NAME),
-            client.stream("POST", endpoint.base_url + CHAT_PATH, content=body, headers=headers) as response,
-        ):
-            if response.status_code >= 400:
-                raise errors.from_response(response.status_code, await response.aread(), response.headers)
-            if response.headers.get("content-type", "").startswith("application/json"):
+        async with endpoint.stream(CHAT_PATH, body, headers=headers) as answer:
+            if answer.content_type.startswith("application/json"):
                 # A server that ignored stream=true answered with one JSON document.
-                answer = _response_from_json(_loads(await response.aread()), request.provider)
-                from lluminary.streaming import events_from_response
-
-                for event in events_from_response(answer):
+                for event in events_from_response(_response_from_json(_loads(await answer.read()), request.provider)):
                     yield event
                 return
-            decoder = SSEDecoder()
-            async for chunk in response.aiter_bytes():
-                for sse in decoder.feed(chunk):
-                    data = sse.data
-                    if data == "[DONE]":
-                        done = True
-                        break
-                    if not data or sse.event == "ping":
-                        continue
-                    obj = _loads(data)
-                    if isinstance(obj, dict) and "choices" not in obj and _is_error(obj):
-                        raise errors.from_stream_event(obj)
-                    parser.chunk(obj, out)
-                    if out:
-                        for event in out:
-                            yield event
-                        out.clear()
-                if done:
+            async for data in answer.sse_data():
+                if data == "[DONE]":
+                    done = True
                     break
-            if not done and decoder.flush() and parser.finish_raw is None:
+                if not data:
+                    continue
+                obj = _loads(data)
+                if isinstance(obj, dict) and "choices" not in obj and _is_error(obj):
+                    raise errors.from_stream_event(obj)
+                parser.chunk(obj, out)
+                if out:
+                    for event in out:
+                        yield event
+                    out.clear()
+            if not done and answer.truncated and parser.finish_raw is None:
                 raise APIConnectionError("the stream was cut off mid-event", provider=NAME)
         if not done and parser.finish_raw is None:
             raise APIConnectionError(
@@ -129,7 +99,7 @@ class MistralProvider(Provider):
     # ------------------------------------------------------------------ embeddings
 
     async def embed(self, request: EmbedRequest) -> EmbedResponse:
-        endpoint = self._endpoint(request.api_key, request.base_url, request.timeout)
+        endpoint = self.endpoint(request)
         options = request.provider_options(NAME)
         batch = int(options.get("batch_size", EMBED_BATCH))
         if batch < 1:
@@ -137,16 +107,12 @@ class MistralProvider(Provider):
         limit = asyncio.Semaphore(int(options.get("concurrency", EMBED_CONCURRENCY)))
         inputs = list(request.inputs)
         batches = [inputs[i : i + batch] for i in range(0, len(inputs), batch)]
-        client = http.client(timeout=endpoint.timeout)
 
         async def one(texts: list[str]) -> tuple[list[list[float]], Usage, str]:
             body = _dumps(wire.embed_body(request.model_name, texts, request.dimensions, options))
-            async with limit, http.translate_errors(NAME):
-                response = await client.post(endpoint.base_url + EMBED_PATH, content=body, headers=endpoint.headers)
-                raw = response.content
-            if response.status_code >= 400:
-                raise errors.from_response(response.status_code, raw, response.headers)
-            return _embeddings_from_json(_loads(raw), len(texts))
+            async with limit:
+                answer = await endpoint.post_json(EMBED_PATH, body)
+            return _embeddings_from_json(_loads(answer.content), len(texts))
 
         results = await asyncio.gather(*(one(b) for b in batches))
         vectors: list[list[float]] = []
@@ -174,12 +140,12 @@ class MistralProvider(Provider):
 
 
 def _dumps(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return dumps(body)
 
 
 def _loads(raw: bytes | str) -> Any:
     try:
-        return json.loads(raw)
+        return loads(raw)
     except ValueError as exc:
         text = raw if isinstance(raw, str) else raw[:200].decode("utf-8", "replace")
         raise MalformedResponseError(f"invalid JSON from Mistral: {exc}: {text[:200]!r}", provider=NAME) from None

@@ -23,7 +23,7 @@ import json
 import math
 from typing import Any
 
-from lluminary.types import ChatRequest, ImagePart, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+from lluminary.sdk import ChatRequest, ImagePart, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 
 IMAGE_TOKENS = 1_024
 MESSAGE_OVERHEAD = 4

@@ -7,13 +7,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary.errors import RequestValidationError
-from lluminary.types import (
+from lluminary.sdk import (
     ChatRequest,
     ImagePart,
     Message,
     ReasoningConfig,
     ReasoningPart,
+    RequestValidationError,
     TextPart,
     ToolCallPart,
     ToolChoice,

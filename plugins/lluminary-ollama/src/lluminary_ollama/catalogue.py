@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any
 
-from lluminary.types import ModelInfo
+from lluminary._types import ModelInfo
 
 from .config import NAME
 

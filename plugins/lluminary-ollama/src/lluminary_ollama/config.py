@@ -7,8 +7,8 @@ import os
 
 import attrs
 
-from lluminary.errors import register_secret
-from lluminary.types import Secret
+from lluminary._errors import register_secret
+from lluminary._types import Secret
 
 NAME = "ollama"
 HOST_ENV = "OLLAMA_HOST"

@@ -10,8 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary import errors
-from lluminary.http import json_or_text, status_error
+from lluminary import _errors as errors
+from lluminary._http import json_or_text, status_error
 
 from .config import NAME
 

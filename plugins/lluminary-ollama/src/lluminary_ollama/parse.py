@@ -18,9 +18,9 @@ import json
 import re
 from typing import Any
 
-from lluminary.errors import MalformedResponseError
-from lluminary.streaming import finish_reason_of, parse_arguments
-from lluminary.types import (
+from lluminary._errors import MalformedResponseError
+from lluminary._streaming import finish_reason_of, parse_arguments
+from lluminary._types import (
     Finish,
     FinishReason,
     ReasoningDelta,

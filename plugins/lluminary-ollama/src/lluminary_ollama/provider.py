@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from lluminary import http
-from lluminary.errors import APIConnectionError, MalformedResponseError
-from lluminary.provider import Provider
-from lluminary.sse import LineDecoder
-from lluminary.streaming import Accumulator
-from lluminary.types import (
+from lluminary import _http as http
+from lluminary._errors import APIConnectionError, MalformedResponseError
+from lluminary._provider import Provider
+from lluminary._sse import LineDecoder
+from lluminary._streaming import Accumulator
+from lluminary._types import (
     ChatRequest,
     ChatResponse,
     EmbedRequest,

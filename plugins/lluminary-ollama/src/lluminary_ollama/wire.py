@@ -6,8 +6,8 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary.errors import RequestValidationError
-from lluminary.types import (
+from lluminary._errors import RequestValidationError
+from lluminary._types import (
     ChatRequest,
     ImagePart,
     Message,

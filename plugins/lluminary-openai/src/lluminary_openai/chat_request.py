@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from lluminary.types import (
+from lluminary._types import (
     ChatRequest,
     ImagePart,
     Message,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary.errors import MalformedResponseError
-from lluminary.streaming import parse_arguments
-from lluminary.types import ChatResponse, Citation, Message, Part, TextPart, ToolCallPart, Usage
+from lluminary._errors import MalformedResponseError
+from lluminary._streaming import parse_arguments
+from lluminary._types import ChatResponse, Citation, Message, Part, TextPart, ToolCallPart, Usage
 
 from .dialect import Dialect
 from .errors import stream_error

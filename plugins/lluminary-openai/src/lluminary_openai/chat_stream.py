@@ -17,9 +17,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from lluminary.errors import APIConnectionError, MalformedResponseError
-from lluminary.streaming import parse_arguments
-from lluminary.types import (
+from lluminary._errors import APIConnectionError, MalformedResponseError
+from lluminary._streaming import parse_arguments
+from lluminary._types import (
     Citation,
     CitationEvent,
     Finish,

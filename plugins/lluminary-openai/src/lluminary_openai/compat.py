@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from lluminary.types import ModelInfo
+from lluminary._types import ModelInfo
 
 from .dialect import COMPATIBLE, Dialect
 from .provider import OpenAIProvider

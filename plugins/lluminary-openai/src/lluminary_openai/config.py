@@ -11,8 +11,8 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from lluminary.errors import ConfigurationError, register_secret
-from lluminary.types import Secret
+from lluminary._errors import ConfigurationError, register_secret
+from lluminary._types import Secret
 
 from ._version import __version__
 

@@ -8,8 +8,8 @@ from array import array
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lluminary.errors import MalformedResponseError
-from lluminary.types import EmbedRequest
+from lluminary._errors import MalformedResponseError
+from lluminary._types import EmbedRequest
 
 from .chat_request import LOCAL_OPTIONS
 

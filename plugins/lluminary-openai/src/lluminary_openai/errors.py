@@ -1,6 +1,6 @@
 """OpenAI error bodies → lluminary's typed errors.
 
-HTTP errors go through :func:`lluminary.http.status_error` (status map, context-length markers,
+HTTP errors go through :func:`lluminary._http.status_error` (status map, context-length markers,
 Retry-After, request id); the body's ``code`` refines what the status alone cannot say. Errors
 inside a 200 stream (``data: {"error": ...}``, the Responses API's ``error`` event and
 ``response.failed``) are classified by their ``type`` / ``code``.
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary import errors
-from lluminary.http import CONTEXT_LENGTH_MARKERS, json_or_text, status_error
+from lluminary import _errors as errors
+from lluminary._http import CONTEXT_LENGTH_MARKERS, json_or_text, status_error
 
 CONTENT_FILTER_CODES = frozenset({"content_filter", "content_policy_violation", "content_filtered"})
 RATE_LIMIT_CODES = frozenset({"rate_limit_exceeded", "requests", "tokens", "rate_limit_error", "insufficient_quota"})

@@ -5,12 +5,12 @@ OpenAI sends each event as its own HTTP chunk: ``data: {...}`` and a blank line 
 decoder holds nothing from earlier chunks, its JSON is sliced straight out of the bytes: no line
 splitting, no event object. Anything else (several frames in a chunk, a frame split across
 chunks, comments, CRLF line ends, ``id:`` lines) goes to the kernel's full WHATWG decoder,
-:class:`lluminary.sse.SSEDecoder`.
+:class:`lluminary._sse.SSEDecoder`.
 """
 
 from __future__ import annotations
 
-from lluminary.sse import SSEDecoder
+from lluminary._sse import SSEDecoder
 
 
 class FrameDecoder:

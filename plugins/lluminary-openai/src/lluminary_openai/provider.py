@@ -6,10 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from lluminary.errors import MalformedResponseError
-from lluminary.http import client, transport_error
-from lluminary.provider import Provider
-from lluminary.types import (
+from lluminary._errors import MalformedResponseError
+from lluminary._http import client, transport_error
+from lluminary._provider import Provider
+from lluminary._types import (
     ChatRequest,
     ChatResponse,
     EmbedRequest,

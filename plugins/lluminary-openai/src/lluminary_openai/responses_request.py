@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lluminary.errors import UnsupportedError
-from lluminary.types import (
+from lluminary._errors import UnsupportedError
+from lluminary._types import (
     ChatRequest,
     ImagePart,
     Message,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lluminary.errors import APIConnectionError, MalformedResponseError
-from lluminary.streaming import parse_arguments
-from lluminary.types import (
+from lluminary._errors import APIConnectionError, MalformedResponseError
+from lluminary._streaming import parse_arguments
+from lluminary._types import (
     ChatResponse,
     Citation,
     CitationEvent,

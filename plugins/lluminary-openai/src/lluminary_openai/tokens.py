@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from lluminary.types import ChatRequest, TextPart, ToolCallPart, ToolResultPart
+from lluminary._types import ChatRequest, TextPart, ToolCallPart, ToolResultPart
 
 from ._json import dumps_str
 

@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from lluminary.types import Usage
+from lluminary._types import Usage
 
 from . import eventstream
 from .scenario import ErrorScenario, Scenario

@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 import attrs
 
-from lluminary.types import Usage
+from lluminary._types import Usage
 
 from .scenario import ErrorScenario, Scenario
 from .server import FakeServer, RecordedRequest, Reply, sse

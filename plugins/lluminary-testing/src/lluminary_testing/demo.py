@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TextIO
 
-from lluminary.types import Usage
+from lluminary._types import Usage
 
 from .scenario import Scenario, ToolCallSpec
 from .server import FakeServer, Fault

@@ -55,7 +55,7 @@ from typing import Any
 
 import attrs
 
-from lluminary.types import Usage
+from lluminary._types import Usage
 
 from .scenario import ErrorScenario, Scenario
 from .server import FakeServer, RecordedRequest, Reply

@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from lluminary.types import Usage
+from lluminary._types import Usage
 
 from .scenario import ErrorScenario, Scenario
 from .server import FakeServer, RecordedRequest, Reply, ndjson

@@ -40,7 +40,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from lluminary.types import Usage
+from lluminary._types import Usage
 
 from .scenario import ErrorScenario, Scenario, ToolCallSpec
 from .server import FakeServer, RecordedRequest, Reply, sse

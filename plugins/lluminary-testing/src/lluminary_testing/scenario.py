@@ -13,7 +13,7 @@ from typing import Literal
 
 import attrs
 
-from lluminary.types import FinishReason, Usage
+from lluminary._types import FinishReason, Usage
 
 from .server import Fault
 

@@ -24,7 +24,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from lluminary import errors
+from lluminary import _errors as errors
 from lluminary_testing.conformance import ProviderConformance, WireImage, WireToolResult
 from lluminary_testing.server import RecordedRequest
 

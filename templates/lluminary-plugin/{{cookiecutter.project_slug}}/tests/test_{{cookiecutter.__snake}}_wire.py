@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from lluminary import errors
-from lluminary.requests import build_chat_request
-from lluminary.types import Finish, Message, TextDelta, ToolCallDelta, ToolCallEnd, ToolCallPart, ToolCallStart
+from lluminary import _errors as errors
+from lluminary._requests import build_chat_request
+from lluminary._types import Finish, Message, TextDelta, ToolCallDelta, ToolCallEnd, ToolCallPart, ToolCallStart
 from {{ cookiecutter.__package }} import wire
 from {{ cookiecutter.__package }}.provider import normalize_base_url
 

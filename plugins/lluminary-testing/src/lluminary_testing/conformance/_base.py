@@ -15,11 +15,11 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 import pytest
 import pytest_asyncio
 
-from lluminary import errors as lerrors
-from lluminary.client import Client
-from lluminary.plugins import PluginManager
-from lluminary.retry import RetryPolicy
-from lluminary.types import ChatResponse, ReasoningPart, StreamEvent, Tool, UsageEvent
+from lluminary import _errors as lerrors
+from lluminary._client import Client
+from lluminary._plugins import PluginManager
+from lluminary._retry import RetryPolicy
+from lluminary._types import ChatResponse, ReasoningPart, StreamEvent, Tool, UsageEvent
 from lluminary_testing.server import FakeServer, RecordedRequest
 
 T = TypeVar("T")
@@ -141,7 +141,7 @@ class ConformanceBase:
     @pytest_asyncio.fixture
     async def client(self) -> AsyncIterator[Client]:
         """A :class:`lluminary.Client` with small, fast retries and no cache."""
-        from lluminary.http import aclose_all
+        from lluminary._http import aclose_all
 
         client = self.make_client()
         try:
@@ -249,7 +249,7 @@ class ConformanceBase:
 
     def reasoning_kwargs(self) -> dict[str, Any]:
         """Call arguments that turn reasoning on (an effort and a budget; providers take what they use)."""
-        from lluminary.types import ReasoningConfig
+        from lluminary._types import ReasoningConfig
 
         return {"reasoning": ReasoningConfig(effort="medium", budget_tokens=1024), "max_tokens": 4096}
 

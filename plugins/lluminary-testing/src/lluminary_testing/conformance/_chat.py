@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lluminary.client import Client
-from lluminary.errors import ConfigurationError
-from lluminary.types import (
+from lluminary._client import Client
+from lluminary._errors import ConfigurationError
+from lluminary._types import (
     ChatResponse,
     Finish,
     Message,

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from lluminary.client import Client
-from lluminary.types import ImagePart, Message, ReasoningPart, ResponseFormat, TextPart, ToolCallPart
+from lluminary._client import Client
+from lluminary._types import ImagePart, Message, ReasoningPart, ResponseFormat, TextPart, ToolCallPart
 from lluminary_testing.scenario import Scenario, ToolCallSpec
 from lluminary_testing.server import FakeServer
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from lluminary.client import Client
-from lluminary.types import (
+from lluminary._client import Client
+from lluminary._types import (
     Finish,
     Message,
     TextPart,

@@ -15,11 +15,11 @@ import os
 from collections.abc import AsyncIterator, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
-from lluminary import http
-from lluminary.errors import APIConnectionError, ConfigurationError, register_secret
-from lluminary.provider import Provider
-from lluminary.sse import SSEDecoder
-from lluminary.types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, ModelInfo, Secret, StreamEvent
+from lluminary import _http as http
+from lluminary._errors import APIConnectionError, ConfigurationError, register_secret
+from lluminary._provider import Provider
+from lluminary._sse import SSEDecoder
+from lluminary._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, ModelInfo, Secret, StreamEvent
 
 from . import wire
 from ._version import __version__

@@ -14,10 +14,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary import errors
-from lluminary.http import json_or_text, status_error
-from lluminary.streaming import Accumulator, finish_reason_of, parse_arguments
-from lluminary.types import (
+from lluminary import _errors as errors
+from lluminary._http import json_or_text, status_error
+from lluminary._streaming import Accumulator, finish_reason_of, parse_arguments
+from lluminary._types import (
     ChatRequest,
     ChatResponse,
     EmbedRequest,

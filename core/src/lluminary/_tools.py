@@ -11,8 +11,8 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .errors import RequestValidationError
-from .types import Tool
+from ._errors import RequestValidationError
+from ._types import Tool
 
 TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SIMPLE: dict[Any, dict[str, Any]] = {

@@ -1,26 +1,25 @@
-"""What every HTTP provider needs from the kernel: one pooled ``httpx2.AsyncClient`` per
-configuration and event loop, typed errors for transport failures, and the status → error map.
-
-``httpx2`` is imported here, and this module is imported only by providers when they make their
-first request, so ``import lluminary`` stays free of any HTTP library.
+"""From HTTP failures to the typed error hierarchy: transport exceptions, statuses, error bodies,
+Retry-After and request ids. ``httpx2`` is imported inside the functions that need it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
-import os
 import time
-import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from . import errors
+from . import _errors as errors
+
+# ---- LEGACY pools, removed once every provider is on lluminary.sdk (Kernel 2 migration)
+import asyncio
+import os
+import weakref
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import httpx2
-
 DEFAULT_TIMEOUT = 600.0
 #: Connections per pool. httpcore's pool scans every connection for every request, so a very large
 #: pool costs more than it brings on a burst (measured: 1,000 connections serve a 1,000-call burst
@@ -88,10 +87,16 @@ def client(
 
 
 async def aclose_all() -> None:
-    """Close the pools of the running loop (at shutdown)."""
+    """Close the process-wide pools of the running loop (at shutdown, in tests)."""
     pools = _pools.pop(asyncio.get_running_loop(), {})
     for c in pools.values():
         await c.aclose()
+    from ._transport import default_pools
+
+    await default_pools.aclose()
+
+
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-amz-request-id", "cf-ray")
 
 
 def transport_error(exc: BaseException, provider: str) -> errors.ProviderError:
@@ -214,3 +219,37 @@ def json_or_text(body: bytes) -> Any:
         return json.loads(body)
     except ValueError:
         return body.decode("utf-8", "replace")
+
+
+def error_details(body: Any) -> tuple[str, str | None]:
+    """(message, code) from the error bodies most APIs send: ``{"error": {"message", "code" |
+    "type"}}``, ``{"error": "..."}``, ``{"message": ...}``, ``{"detail": ...}`` or plain text."""
+    if isinstance(body, str):
+        return body.strip(), None
+    if not isinstance(body, dict):
+        return ("" if body is None else str(body)), None
+    inner = body.get("error")
+    if isinstance(inner, dict):
+        message, code = error_details(inner)
+        return message, code or _code_of(body)
+    for field in ("message", "error", "detail", "error_description"):
+        value = body.get(field)
+        if isinstance(value, str) and value:
+            return value, _code_of(body)
+        if value is not None and not isinstance(value, str):
+            return (error_details(value)[0] or str(value)), _code_of(body)
+    return "", _code_of(body)
+
+
+def _code_of(body: dict[str, Any]) -> str | None:
+    for field in ("code", "type", "status"):
+        value = body.get(field)
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def default_error(status: int, body: bytes, headers: Mapping[str, str], provider: str) -> errors.ProviderError:
+    """The typed error for an HTTP error answer whose body has one of the usual shapes."""
+    message, code = error_details(json_or_text(body))
+    return status_error(status, message or f"HTTP {status}", provider=provider, headers=headers, code=code)

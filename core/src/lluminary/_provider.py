@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Iterable
 
-from .errors import UnsupportedError
-from .hookspecs import hookimpl
-from .streaming import accumulate, aiter_events, events_from_response
-from .types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, ModelInfo, StreamEvent
+from ._errors import UnsupportedError
+from ._hookspecs import hookimpl
+from ._streaming import accumulate, aiter_events, events_from_response
+from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, ModelInfo, StreamEvent
 
 
 class Provider:
@@ -85,6 +85,12 @@ class Provider:
         if not self._mine(request.provider):
             return None
         return self.embed(request)
+
+    @hookimpl
+    def lluminary_count_tokens(self, request: ChatRequest) -> Awaitable[int] | None:
+        if not self._mine(request.provider) or type(self).count_tokens is Provider.count_tokens:
+            return None
+        return self.count_tokens(request)
 
     @hookimpl
     def lluminary_models(self) -> Iterable[ModelInfo]:

@@ -1,4 +1,4 @@
-"""The kernel's whole contract with plugins: six capability hooks and two catalogue hooks.
+"""The kernel's whole contract with plugins: the capability hooks and the catalogue hooks.
 
 pluggy has no async hooks, so a provider decides *synchronously* whether a request is its own and
 returns an awaitable or an async iterator; no I/O happens until the kernel awaits it.
@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from .cache import CacheBackend
-    from .store import VectorStore
-    from .types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, ModelInfo, StreamEvent, TraceEvent
+    from ._cache import CacheBackend
+    from ._store import VectorStore
+    from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, ModelInfo, StreamEvent, TraceEvent
 
 PROJECT = "lluminary"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -30,13 +30,19 @@ def lluminary_generate(request: ChatRequest) -> Awaitable[ChatResponse] | None:
 def lluminary_stream(request: ChatRequest) -> AsyncIterator[StreamEvent] | None:
     """Return an async iterator of unified stream events if the request is yours, else ``None``.
 
-    The iterator must end with a :class:`~lluminary.types.Finish` event and must close its
+    The iterator must end with a :class:`~lluminary._types.Finish` event and must close its
     connection when closed early (``aclose``)."""
 
 
 @hookspec(firstresult=True)
 def lluminary_embed(request: EmbedRequest) -> Awaitable[EmbedResponse] | None:
     """Return an awaitable embedding response if the request is yours, else ``None``."""
+
+
+@hookspec(firstresult=True)
+def lluminary_count_tokens(request: ChatRequest) -> Awaitable[int] | None:
+    """Return an awaitable count of the input tokens ``request`` would use if it is yours (an
+    endpoint or a local tokenizer counts them), else ``None``."""
 
 
 @hookspec(firstresult=True)

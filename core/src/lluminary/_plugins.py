@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pluggy
 
-from . import hookspecs
-from .errors import PluginError
+from . import _hookspecs as hookspecs
+from ._errors import PluginError
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -37,6 +37,7 @@ CAPABILITY_HOOKS = (
     "lluminary_cache",
     "lluminary_store",
     "lluminary_trace",
+    "lluminary_count_tokens",
     "lluminary_models",
     "lluminary_commands",
 )
@@ -81,7 +82,7 @@ class PluginManager:
         self._all_loaded = False
         self.generation = 0  # bumped on every (un)registration: caches derived from hooks check it
         if load_builtins:
-            from . import builtins
+            from . import _builtins as builtins
 
             for name, plugin in builtins.plugins():
                 self.pm.register(plugin, name=name)

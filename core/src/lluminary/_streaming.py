@@ -11,8 +11,8 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from .errors import MalformedResponseError
-from .types import (
+from ._errors import MalformedResponseError
+from ._types import (
     ChatResponse,
     Citation,
     CitationEvent,

@@ -6,7 +6,7 @@ import random
 
 import attrs
 
-from .errors import ProviderError, RateLimitError
+from ._errors import ProviderError, RateLimitError
 
 
 @attrs.frozen

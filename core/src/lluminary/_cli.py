@@ -4,7 +4,7 @@ Plugins add their own subcommands through the ``lluminary_commands(cli)`` hook. 
 are resolved without importing any plugin; every plugin is loaded (and its hook called) only when a
 name is not a built-in command or when the commands are listed (``lluminary --help``).
 
-Every :class:`~lluminary.errors.LluminaryError` ends the process with status 1 and one line on
+Every :class:`~lluminary._errors.LluminaryError` ends the process with status 1 and one line on
 stderr, ``error: <message>``; ``--debug`` adds the traceback.
 """
 
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 if TYPE_CHECKING:
-    from .types import ChatResponse, Usage
+    from ._types import ChatResponse, Usage
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -39,7 +39,7 @@ class LluminaryGroup(click.Group):
         if self._plugin_commands_loaded:
             return
         self._plugin_commands_loaded = True
-        from .client import plugin_manager
+        from ._client import plugin_manager
 
         manager = plugin_manager()
         manager.load_all()
@@ -66,7 +66,7 @@ class LluminaryGroup(click.Group):
         return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from .errors import LluminaryError
+        from ._errors import LluminaryError
 
         debug = bool(ctx.params.get("debug"))
         try:
@@ -145,8 +145,8 @@ def plugins_command(as_json: bool) -> None:
     STATUS is loaded, builtin, registered, blocked (by LLUMINARY_PLUGINS or
     LLUMINARY_DISABLE_PLUGINS) or broken (the error says why).
     """
-    from .client import plugin_manager
-    from .plugins import PluginLoadWarning
+    from ._client import plugin_manager
+    from ._plugins import PluginLoadWarning
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginLoadWarning)  # the listing shows broken plugins itself
@@ -192,8 +192,8 @@ def models_command(provider: str | None, as_json: bool) -> None:
 
     Prices are US dollars per million tokens; "-" means the catalogue does not say.
     """
-    from .client import Client
-    from .types import to_dict
+    from ._client import Client
+    from ._types import to_dict
 
     entries = sorted(Client().models(), key=lambda m: m.id)
     if provider:
@@ -261,8 +261,8 @@ def chat_command(
     Without PROMPT (or with "-") the prompt is read from stdin. Reasoning, when the model
     shows it, goes to stderr, so stdout holds only the answer.
     """
-    from .client import Client
-    from .types import to_json
+    from ._client import Client
+    from ._types import to_json
 
     text = _read_prompt(prompt)
     kwargs: dict[str, Any] = {
@@ -303,7 +303,7 @@ def _read_prompt(prompt: str | None) -> str:
 
 
 def _print_stream(client: Any, model: str, text: str, kwargs: dict[str, Any]) -> ChatResponse:
-    from .types import ReasoningDelta, TextDelta
+    from ._types import ReasoningDelta, TextDelta
 
     wrote_text = False
     last_char = "\n"
@@ -368,8 +368,8 @@ def embed_command(model: str, texts: tuple[str, ...], dimensions: int | None, as
 
     Without TEXT, every non-blank line of stdin is one text.
     """
-    from .client import Client
-    from .types import to_json
+    from ._client import Client
+    from ._types import to_json
 
     inputs = list(texts) if texts else _read_lines()
     response = Client().embed(model, inputs, dimensions=dimensions)

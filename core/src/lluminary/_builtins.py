@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .hookspecs import hookimpl
+from ._hookspecs import hookimpl
 
 
 class MemoryCachePlugin:
@@ -19,7 +19,7 @@ class MemoryCachePlugin:
             return None
         backend = self._backends.get(url)
         if backend is None:
-            from .cache import MemoryCache
+            from ._cache import MemoryCache
 
             backend = self._backends[url] = MemoryCache.from_url(url)
         return backend

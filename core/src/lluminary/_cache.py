@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from typing import Protocol, Union, runtime_checkable
 
-from .types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, from_dict, to_dict
+from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, from_dict, to_dict
 
 CacheValue = Union[ChatResponse, EmbedResponse]
 KEY_VERSION = "v1"

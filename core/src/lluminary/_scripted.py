@@ -19,9 +19,9 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any, Union
 
-from .provider import Provider
-from .streaming import Accumulator, events_from_response
-from .types import (
+from ._provider import Provider
+from ._streaming import Accumulator, events_from_response
+from ._types import (
     ChatRequest,
     ChatResponse,
     EmbedRequest,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .client import AsyncStream, Client, SyncStream, plugin_manager
-from .cost import Catalogue
-from .types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse
+from ._client import AsyncStream, Client, SyncStream, plugin_manager
+from ._cost import Catalogue
+from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse
 
 _default: Client | None = None
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from .errors import RequestValidationError, register_secret
-from .tools import tool_from_function, validate_tool
-from .types import (
+from ._errors import RequestValidationError, register_secret
+from ._tools import tool_from_function, validate_tool
+from ._types import (
     ChatRequest,
     EmbedRequest,
     ImagePart,

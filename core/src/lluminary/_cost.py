@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .types import Cost, ModelInfo, Usage
+from ._types import Cost, ModelInfo, Usage
 
 _PER_TOKEN = 1e-6
 

@@ -16,15 +16,15 @@ from typing import Any, TypeVar
 import attrs
 
 from . import _loop
-from .cache import CacheBackend, cache_key
-from .cost import Catalogue, compute_cost
-from .errors import LluminaryError, PluginError, ProviderError, UnknownProviderError, UnsupportedError
-from .plugins import PluginManager
-from .provider import Provider
-from .requests import build_chat_request, build_embed_request
-from .retry import RetryPolicy
-from .streaming import Accumulator, events_from_response
-from .types import (
+from ._cache import CacheBackend, cache_key
+from ._cost import Catalogue, compute_cost
+from ._errors import LluminaryError, PluginError, ProviderError, UnknownProviderError, UnsupportedError
+from ._plugins import PluginManager
+from ._provider import Provider
+from ._requests import build_chat_request, build_embed_request
+from ._retry import RetryPolicy
+from ._streaming import Accumulator, events_from_response
+from ._types import (
     ChatRequest,
     ChatResponse,
     Cost,
@@ -119,7 +119,7 @@ class Client:
         cache: bool = True,
         **kwargs: Any,
     ) -> ChatResponse:
-        """One chat call; see :func:`lluminary.requests.build_chat_request` for the arguments."""
+        """One chat call; see :func:`lluminary._requests.build_chat_request` for the arguments."""
         request = build_chat_request(model, prompt, **kwargs)
         return await self._generate(request, self.fallbacks if fallbacks is None else tuple(fallbacks), cache)
 
@@ -206,7 +206,7 @@ class Client:
 
     def _check_budget(self) -> None:
         if self.budget is not None and self.cost.total >= self.budget:
-            from .errors import BudgetExceededError
+            from ._errors import BudgetExceededError
 
             raise BudgetExceededError(self.cost.total, self.budget)
 
@@ -480,7 +480,7 @@ class Client:
 
 
 class AsyncStream:
-    """An async iterator of :mod:`stream events <lluminary.types>` with the final response.
+    """An async iterator of :mod:`stream events <lluminary._types>` with the final response.
 
     ``async for event in stream`` yields events as they arrive; ``await stream.response()``
     drains what is left and returns the response the non-streaming call would have returned.
@@ -509,7 +509,7 @@ class AsyncStream:
 
     async def text_stream(self) -> AsyncIterator[str]:
         """Only the text, as it arrives."""
-        from .types import TextDelta
+        from ._types import TextDelta
 
         async for event in self._events:
             if type(event) is TextDelta:
