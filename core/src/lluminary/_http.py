@@ -4,19 +4,17 @@ Retry-After and request ids. ``httpx2`` is imported inside the functions that ne
 
 from __future__ import annotations
 
+# ---- LEGACY pools, removed once every provider is on lluminary.sdk (Kernel 2 migration)
+import asyncio
 import email.utils
+import os
 import time
+import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from . import _errors as errors
-
-# ---- LEGACY pools, removed once every provider is on lluminary.sdk (Kernel 2 migration)
-import asyncio
-import os
-import weakref
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import httpx2

@@ -18,7 +18,7 @@ from ._errors import ConfigurationError, RequestValidationError, register_secret
 from ._types import Secret
 
 if TYPE_CHECKING:
-    from ._transport import Answer, ErrorMapper, PoolOptions, Pools, StreamAnswer, Transport
+    from ._transport import Answer, ErrorMapper, PoolOptions, Pools, Transport
 
 __all__ = ["Endpoint", "ProviderSettings", "SettingsSpec", "ClientScope", "resolve", "current_scope"]
 
@@ -96,7 +96,7 @@ EMPTY = ProviderSettings()
 _default_pool: Any = None
 
 
-def _DEFAULT_POOL() -> PoolOptions:  # noqa: N802 - a lazily built constant
+def _DEFAULT_POOL() -> PoolOptions:
     global _default_pool
     if _default_pool is None:
         from ._transport import PoolOptions

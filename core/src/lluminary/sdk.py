@@ -107,6 +107,7 @@ from ._types import (
     to_dict,
     to_json,
 )
+from ._wire import image_base64, image_data_url, map_options
 
 __all__ = [
     # base classes and hooks
@@ -151,6 +152,10 @@ __all__ = [
     "finish_reason_of",
     "parse_arguments",
     "partial_object",
+    # request bodies
+    "map_options",
+    "image_base64",
+    "image_data_url",
     # requests (tests and tools)
     "build_chat_request",
     "build_embed_request",
