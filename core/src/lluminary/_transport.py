@@ -238,7 +238,7 @@ class Transport:
         *,
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-request timeout for httpx2, not a deadline
         error: ErrorMapper | None = None,
     ) -> Answer:
         """One request, its whole answer read. A status of 400 or more raises the typed error
@@ -262,7 +262,7 @@ class Transport:
         body: Any,
         *,
         headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-request timeout for httpx2, not a deadline
         error: ErrorMapper | None = None,
     ) -> Answer:
         """POST ``body`` (bytes as they are, anything else as compact JSON)."""
@@ -280,7 +280,7 @@ class Transport:
         *,
         content: Any = None,
         headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-request timeout for httpx2, not a deadline
         error: ErrorMapper | None = None,
     ) -> AsyncIterator[StreamAnswer]:
         """Open a streamed request; the connection is released when the block exits, early or not.
