@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 
 import lluminary
 import lluminary._client
+import lluminary._plugins
 from lluminary._cli import make_cli
 from lluminary._errors import AuthenticationError, ConfigurationError, ServerError
 from lluminary._plugins import PluginManager
@@ -70,7 +71,7 @@ def manager(monkeypatch: pytest.MonkeyPatch) -> PluginManager:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LLUMINARY_PLUGINS", "")
     fresh = PluginManager()
-    monkeypatch.setattr(lluminary._client, "_manager", fresh)
+    monkeypatch.setattr(lluminary._plugins, "_manager", fresh)
     return fresh
 
 

@@ -835,11 +835,11 @@ class FlakyBackend:
     def __init__(self) -> None:
         self.attempts = 0
 
-    async def get(self, key: str) -> Any:
+    async def get(self, key: str, *, request: Any = None) -> Any:
         self.attempts += 1
         raise ConnectionError("cache server went away")
 
-    async def set(self, key: str, value: Any, ttl: float | None = None) -> None:
+    async def set(self, key: str, value: Any, *, request: Any = None, ttl: float | None = None) -> None:
         self.attempts += 1
         raise ConnectionError("cache server went away")
 

@@ -186,7 +186,13 @@ def test_infos_report_version_hooks_and_status(fakeplug: FakeDist) -> None:
     assert fake.status == "loaded"
     assert fake.version == "1.0"
     assert fake.distribution == "fakeplug"
-    assert set(fake.hooks) == {"lluminary_generate", "lluminary_stream", "lluminary_embed", "lluminary_models"}
+    assert set(fake.hooks) == {
+        "lluminary_generate",
+        "lluminary_stream",
+        "lluminary_embed",
+        "lluminary_count_tokens",
+        "lluminary_models",
+    }
     assert fake.error is None
     assert infos["modplug"].hooks == ("lluminary_models",)
     assert infos["exporter-a"].hooks == ("lluminary_trace",)

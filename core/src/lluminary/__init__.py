@@ -21,8 +21,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     # client
     "Client": "client",
-    "AsyncStream": "client",
-    "SyncStream": "client",
+    "AsyncStream": "stream",
+    "SyncStream": "stream",
     # functions defined in this package's api module
     "agenerate": "api",
     "astream": "api",
@@ -34,6 +34,17 @@ _EXPORTS = {
     "register": "api",
     "unregister": "api",
     "models": "api",
+    "open_cache": "api",
+    "open_store": "api",
+    "aclose": "api",
+    "close": "api",
+    # middleware and tracing
+    "Call": "call",
+    "EventStream": "call",
+    "Middleware": "call",
+    "then": "call",
+    "trace_parent": "tracing",
+    "ProviderSettings": "settings",
     # extension points
     "Provider": "provider",
     "hookimpl": "hookspecs",
@@ -120,16 +131,20 @@ if TYPE_CHECKING:
         aembed as aembed,
         agenerate as agenerate,
         astream as astream,
+        close as close,
         default_client as default_client,
         embed as embed,
         generate as generate,
         models as models,
+        open_cache as open_cache,
+        open_store as open_store,
         register as register,
         stream as stream,
         unregister as unregister,
     )
     from ._cache import CacheBackend as CacheBackend
-    from ._client import AsyncStream as AsyncStream, Client as Client, SyncStream as SyncStream
+    from ._call import Call as Call, EventStream as EventStream, Middleware as Middleware, then as then
+    from ._client import Client as Client
     from ._errors import (
         APIConnectionError as APIConnectionError,
         APITimeoutError as APITimeoutError,
@@ -155,9 +170,12 @@ if TYPE_CHECKING:
     from ._hookspecs import hookimpl as hookimpl
     from ._provider import Provider as Provider
     from ._retry import RetryPolicy as RetryPolicy
+    from ._settings import ProviderSettings as ProviderSettings
     from ._store import VectorStore as VectorStore
+    from ._stream import AsyncStream as AsyncStream, SyncStream as SyncStream
     from ._streaming import Accumulator as Accumulator
     from ._tools import tool as tool
+    from ._tracing import trace_parent as trace_parent
     from ._types import (
         ChatRequest as ChatRequest,
         ChatResponse as ChatResponse,

@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ._client import AsyncStream, Client, SyncStream, plugin_manager
+from ._cache import CacheBackend
+from ._client import Client
 from ._cost import Catalogue
+from ._plugins import plugin_manager
+from ._store import VectorStore
+from ._stream import AsyncStream, SyncStream
 from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse
 
 _default: Client | None = None
@@ -56,3 +60,30 @@ def register(plugin: object, name: str | None = None) -> str:
 
 def unregister(plugin: object | None = None, name: str | None = None) -> None:
     plugin_manager().unregister(plugin, name)
+
+
+def open_cache(url: str) -> CacheBackend:
+    """The cache backend for ``url`` (``memory://``, ``sqlite:///path``, ``redis://...``) from the
+    plugin serving its scheme; the default client closes it at :func:`aclose`."""
+    return default_client().open_cache(url)
+
+
+def open_store(url: str) -> VectorStore:
+    """The vector store for ``url`` (``faiss:///path``) from the plugin serving its scheme."""
+    return default_client().open_store(url)
+
+
+async def aclose() -> None:
+    """Close the default client (its pools, caches and stores); the next call opens a new one."""
+    global _default
+    client, _default = _default, None
+    if client is not None:
+        await client.aclose()
+
+
+def close() -> None:
+    """The sync twin of :func:`aclose`."""
+    global _default
+    client, _default = _default, None
+    if client is not None:
+        client.close()

@@ -16,6 +16,7 @@ from typing import Protocol, Union, runtime_checkable
 from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, from_dict, to_dict
 
 CacheValue = Union[ChatResponse, EmbedResponse]
+CacheRequest = Union[ChatRequest, EmbedRequest]
 KEY_VERSION = "v1"
 
 _CHAT_KEY_FIELDS = (
@@ -39,12 +40,19 @@ _EMBED_KEY_FIELDS = ("model", "inputs", "dimensions", "input_type", "options", "
 
 @runtime_checkable
 class CacheBackend(Protocol):
-    """What ``lluminary_cache`` returns. Failures should raise; the kernel then carries on uncached."""
+    """What ``lluminary_cache`` returns. Failures should raise; the kernel then carries on
+    uncached, and so it does when a backend takes longer than the client's ``cache_timeout``.
 
-    async def get(self, key: str) -> CacheValue | None:
-        """The value stored under ``key``, or None."""
+    ``request`` is the request being answered: an exact cache needs only ``key``; a semantic
+    cache reads the conversation from it. A backend is used on the event loop that opened it.
+    """
 
-    async def set(self, key: str, value: CacheValue, ttl: float | None = None) -> None:
+    async def get(self, key: str, *, request: CacheRequest | None = None) -> CacheValue | None:
+        """The value stored for ``key`` (or, for a semantic cache, a close enough ``request``)."""
+
+    async def set(
+        self, key: str, value: CacheValue, *, request: CacheRequest | None = None, ttl: float | None = None
+    ) -> None:
         """Store ``value``; it expires after ``ttl`` seconds when given."""
 
     async def clear(self) -> None:
@@ -95,7 +103,7 @@ class MemoryCache:
         ttl_text = query.get("ttl", [None])[0]
         return cls(max_entries, float(ttl_text) if ttl_text else None)
 
-    async def get(self, key: str) -> CacheValue | None:
+    async def get(self, key: str, *, request: CacheRequest | None = None) -> CacheValue | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -106,7 +114,9 @@ class MemoryCache:
         self._entries.move_to_end(key)
         return value
 
-    async def set(self, key: str, value: CacheValue, ttl: float | None = None) -> None:
+    async def set(
+        self, key: str, value: CacheValue, *, request: CacheRequest | None = None, ttl: float | None = None
+    ) -> None:
         ttl = self.default_ttl if ttl is None else ttl
         expires = time.monotonic() + ttl if ttl is not None else None
         self._entries[key] = (expires, value)

@@ -39,7 +39,7 @@ class LluminaryGroup(click.Group):
         if self._plugin_commands_loaded:
             return
         self._plugin_commands_loaded = True
-        from ._client import plugin_manager
+        from ._plugins import plugin_manager
 
         manager = plugin_manager()
         manager.load_all()
@@ -145,8 +145,7 @@ def plugins_command(as_json: bool) -> None:
     STATUS is loaded, builtin, registered, blocked (by LLUMINARY_PLUGINS or
     LLUMINARY_DISABLE_PLUGINS) or broken (the error says why).
     """
-    from ._client import plugin_manager
-    from ._plugins import PluginLoadWarning
+    from ._plugins import PluginLoadWarning, plugin_manager
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginLoadWarning)  # the listing shows broken plugins itself

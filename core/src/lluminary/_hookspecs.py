@@ -63,6 +63,22 @@ def lluminary_trace(event: TraceEvent) -> None:
 
 
 @hookspec
+def lluminary_middleware(client: Any) -> Iterable[Any]:  # type: ignore[empty-body]
+    """Return middleware steps to add to ``client``'s chain (a guardrail, an exporter that needs
+    to wrap calls). They run after the client's own ``middleware=`` steps, before the kernel's."""
+
+
+@hookspec
+def lluminary_flush() -> None:
+    """Write out buffered trace data now (called by ``Client.aclose()``)."""
+
+
+@hookspec
+def lluminary_shutdown() -> None:
+    """Flush and release what an exporter holds; it receives no events afterwards."""
+
+
+@hookspec
 def lluminary_models() -> Iterable[ModelInfo]:  # type: ignore[empty-body]
     """Return the models you serve, with context windows, prices and capabilities."""
 

@@ -40,6 +40,9 @@ CAPABILITY_HOOKS = (
     "lluminary_count_tokens",
     "lluminary_models",
     "lluminary_commands",
+    "lluminary_middleware",
+    "lluminary_flush",
+    "lluminary_shutdown",
 )
 
 
@@ -257,3 +260,14 @@ class PluginManager:
         if plugin is None:
             return ()
         return tuple(hc.name for hc in self.pm.get_hookcallers(plugin) or ())
+
+
+_manager: PluginManager | None = None
+
+
+def plugin_manager() -> PluginManager:
+    """The process-wide plugin manager."""
+    global _manager
+    if _manager is None:
+        _manager = PluginManager()
+    return _manager

@@ -469,12 +469,20 @@ class ModelInfo:
 
 @attrs.frozen
 class TraceEvent:
-    """What exporters receive. ``kind`` is ``start``, ``first_chunk``, ``end``, ``error`` or
-    ``cache_hit``; times are ``time.perf_counter()`` seconds, durations seconds."""
+    """What exporters receive, one per moment of a call.
 
-    kind: Literal["start", "first_chunk", "end", "error", "cache_hit"]
+    ``kind`` is ``start``, ``first_chunk``, ``end``, ``error`` or ``cache_hit``. ``operation`` is
+    ``generate``, ``stream`` or ``embed`` for model calls, and open for others (an agent run, a
+    tool). ``time`` is wall-clock seconds since the epoch; ``duration`` and
+    ``time_to_first_chunk`` are seconds since the attempt started. ``call_id`` names one
+    logical call across its attempts and fallbacks; ``parent_id`` the call it belongs to (an agent
+    step, a gateway request). ``model`` is the model asked for, ``response_model`` the one that
+    answered. Events never carry an API key or, by default, prompt content.
+    """
+
+    kind: str
     call_id: str
-    operation: Literal["generate", "stream", "embed"]
+    operation: str
     model: str
     time: float
     duration: float | None = None
@@ -484,6 +492,12 @@ class TraceEvent:
     error: str | None = None
     error_type: str | None = None
     metadata: Mapping[str, str] = attrs.field(factory=dict)
+    parent_id: str | None = None
+    provider: str = ""
+    response_model: str | None = None
+    response_id: str | None = None
+    finish_reason: str | None = None
+    time_to_first_chunk: float | None = None
 
 
 # --------------------------------------------------------------------------- the converter

@@ -1,0 +1,198 @@
+"""The stream objects users iterate: :class:`AsyncStream` and its sync face :class:`SyncStream`.
+
+An :class:`AsyncStream` sends its call through the client's chain on the first ``__anext__`` and
+then hands out the events of the :class:`~lluminary._call.EventStream` that comes back: after
+the first event, each event costs one accumulator update and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from . import _loop
+from ._call import Call, EventStream
+from ._errors import LluminaryError
+from ._types import ChatRequest, ChatResponse, StreamEvent, TextDelta
+
+if TYPE_CHECKING:
+    from ._client import Client
+
+__all__ = ["AsyncStream", "SyncStream"]
+
+
+class AsyncStream:
+    """An async iterator of stream events with the final response.
+
+    ``async for event in stream`` yields events as they arrive; ``await stream.response()``
+    drains what is left and returns the response the non-streaming call would have returned.
+    Use ``async with`` (or ``aclose``) to close the connection when stopping early.
+    """
+
+    def __init__(self, client: Client, call: Call) -> None:
+        self.client = client
+        self.call = call
+        self._source: EventStream | None = None
+        self._events: AsyncIterator[StreamEvent] | None = None
+        self._closed = False
+
+    @property
+    def request(self) -> ChatRequest:
+        request = self.call.request
+        assert isinstance(request, ChatRequest)
+        return request
+
+    def __aiter__(self) -> AsyncStream:
+        return self
+
+    def __anext__(self) -> Awaitable[StreamEvent]:
+        events = self._events
+        if events is None:
+            return self._open()
+        return events.__anext__()
+
+    async def _open(self) -> StreamEvent:
+        if self._closed:
+            raise StopAsyncIteration
+        try:
+            source = await self.client.run(self.call)
+        except BaseException:
+            self._closed = True  # a failed call is not sent again by a later read
+            raise
+        assert isinstance(source, EventStream)
+        self._source = source
+        self._events = events = source.events()
+        return await events.__anext__()
+
+    @property
+    def final(self) -> ChatResponse | None:
+        """The final response once the stream has finished, else None."""
+        return self._source.response if self._source is not None else None
+
+    @property
+    def cached(self) -> bool:
+        """Whether the answer is replayed from the cache."""
+        return self._source is not None and self._source.cached
+
+    async def response(self) -> ChatResponse:
+        """The final response (drains the stream if it has not been fully read)."""
+        async for _ in self:
+            pass
+        final = self.final
+        if final is None:
+            raise LluminaryError("the stream was closed before it finished")
+        return final
+
+    async def text_stream(self) -> AsyncIterator[str]:
+        """Only the text, as it arrives."""
+        async for event in self:
+            if type(event) is TextDelta:
+                yield event.text
+
+    @property
+    def text(self) -> str:
+        """The text received so far."""
+        return self._source.accumulator.text if self._source is not None else ""
+
+    async def aclose(self) -> None:
+        self._closed = True
+        events = self._events
+        if events is not None:
+            await events.aclose()  # type: ignore[attr-defined]
+
+    async def __aenter__(self) -> AsyncStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+_DONE = object()
+
+
+class _Failure:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+class SyncStream:
+    """The sync face of :class:`AsyncStream`: a pump on the background loop feeds a queue, so the
+    caller's thread pays one queue read per event, not one cross-thread round trip."""
+
+    def __init__(self, stream: AsyncStream) -> None:
+        self._stream = stream
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._future: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._done = False
+
+    async def _pump(self) -> None:
+        self._task = asyncio.current_task()
+        put = self._queue.put
+        try:
+            async for event in self._stream:
+                put(event)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
+            put(_Failure(exc))
+        else:
+            put(_DONE)
+
+    def __iter__(self) -> Iterator[StreamEvent]:
+        return self
+
+    def __next__(self) -> StreamEvent:
+        if self._done:
+            raise StopIteration
+        if self._future is None:
+            self._future = asyncio.run_coroutine_threadsafe(self._pump(), _loop.loop())
+        item = self._queue.get()
+        if item is _DONE:
+            self._done = True
+            raise StopIteration
+        if type(item) is _Failure:
+            self._done = True
+            raise item.error
+        return item  # type: ignore[no-any-return]
+
+    def response(self) -> ChatResponse:
+        """Drain what is left and return the final response."""
+        for _ in self:
+            pass
+        final = self._stream.final
+        if final is None:
+            raise LluminaryError("the stream was closed before it finished")
+        return final
+
+    @property
+    def final(self) -> ChatResponse | None:
+        return self._stream.final
+
+    @property
+    def text(self) -> str:
+        return self._stream.text
+
+    def close(self) -> None:
+        """Stop early and close the connection."""
+        if self._done:
+            return
+        self._done = True
+        _loop.run(self._shutdown())
+
+    async def _shutdown(self) -> None:
+        # Cancel the pump and wait until it has unwound: closing the stream while the pump is still
+        # inside it (awaiting the provider's own clean-up) would fail with "already running".
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait((task,))
+        await self._stream.aclose()
+
+    def __enter__(self) -> SyncStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
