@@ -44,6 +44,8 @@ _EXPORTS = {
     "Middleware": "call",
     "then": "call",
     "trace_parent": "tracing",
+    "TraceWarning": "tracing",
+    "CacheWarning": "middleware.cache",
     "ProviderSettings": "settings",
     # extension points
     "Provider": "provider",
@@ -168,6 +170,7 @@ if TYPE_CHECKING:
         UnsupportedError as UnsupportedError,
     )
     from ._hookspecs import hookimpl as hookimpl
+    from ._middleware.cache import CacheWarning as CacheWarning
     from ._provider import Provider as Provider
     from ._retry import RetryPolicy as RetryPolicy
     from ._settings import ProviderSettings as ProviderSettings
@@ -175,7 +178,7 @@ if TYPE_CHECKING:
     from ._stream import AsyncStream as AsyncStream, SyncStream as SyncStream
     from ._streaming import Accumulator as Accumulator
     from ._tools import tool as tool
-    from ._tracing import trace_parent as trace_parent
+    from ._tracing import TraceWarning as TraceWarning, trace_parent as trace_parent
     from ._types import (
         ChatRequest as ChatRequest,
         ChatResponse as ChatResponse,

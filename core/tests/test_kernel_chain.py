@@ -1,0 +1,331 @@
+"""The middleware chain: user and plugin steps on every operation, the cache's timeout, trace
+events with ids and parents, and fallbacks that keep each provider's credentials to itself."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+import lluminary
+from lluminary import CacheWarning, Call, ChatResponse, Client, EventStream, ServerError, TraceEvent, then
+from lluminary._plugins import PluginManager
+from lluminary._retry import RetryPolicy
+from lluminary.sdk import (
+    ChatRequest,
+    EmbedRequest,
+    EmbedResponse,
+    Finish,
+    Message,
+    ScriptedProvider,
+    TextDelta,
+    TextPart,
+    Usage,
+    UsageEvent,
+)
+
+NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+@pytest.fixture(autouse=True)
+def _no_installed_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLUMINARY_PLUGINS", "")
+
+
+def reply(text: str = "Hello!") -> ChatResponse:
+    return ChatResponse(
+        Message("assistant", (TextPart(text),)),
+        "stop",
+        "end_turn",
+        Usage(5, 2),
+        model="m-2025",
+        provider="scripted",
+        id="resp-9",
+    )
+
+
+def make(*script: Any, **kwargs: Any) -> tuple[Client, ScriptedProvider, PluginManager]:
+    pm = PluginManager()
+    provider = ScriptedProvider("scripted", script)
+    pm.register(provider)
+    kwargs.setdefault("retries", NO_RETRY)
+    return Client(plugins=pm, **kwargs), provider, pm
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[TraceEvent] = []
+
+    @lluminary.hookimpl
+    def lluminary_trace(self, event: TraceEvent) -> None:
+        self.events.append(event)
+
+
+class Tagging:
+    """A user step: records what passes and marks each final answer's id."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+        self.finished: list[str] = []
+
+    async def __call__(self, call: Call, call_next: Any) -> Any:
+        self.seen.append((call.operation, call.request.model))
+        result = await call_next(call)
+
+        async def mark(response: Any) -> Any:
+            self.finished.append(call.operation)
+            return response
+
+        return await then(result, mark)
+
+
+# --------------------------------------------------------------------------- user and plugin steps
+
+
+async def test_a_user_step_runs_on_generate_stream_and_embed() -> None:
+    step = Tagging()
+    embedded = EmbedResponse([[0.1, 0.2]], "e", "scripted", Usage(3))
+    client, _, _ = make(reply(), reply("streamed"), embedded, middleware=[step])
+    await client.agenerate("scripted:m", "hi")
+    stream = client.astream("scripted:m", "hi")
+    first = await stream.__anext__()
+    assert step.finished == ["generate"]  # a stream's answer is not final before it ends
+    assert isinstance(first, TextDelta)
+    assert (await stream.response()).text == "streamed"
+    await client.aembed("scripted:e", "text")
+    assert step.seen == [("generate", "scripted:m"), ("stream", "scripted:m"), ("embed", "scripted:e")]
+    assert step.finished == ["generate", "stream", "embed"]
+
+
+async def test_a_user_step_can_replace_the_answer() -> None:
+    class Canned:
+        async def __call__(self, call: Call, call_next: Any) -> Any:
+            if call.streaming:
+                return EventStream.replay(call, reply("canned"))
+            return reply("canned")
+
+    client, provider, _ = make(middleware=[Canned()])
+    assert (await client.agenerate("scripted:m", "hi")).text == "canned"
+    assert await client.astream("scripted:m", "hi").response() == reply("canned")
+    assert provider.requests == []
+
+
+async def test_a_plugin_contributes_a_step() -> None:
+    step = Tagging()
+
+    class Guardrail:
+        @lluminary.hookimpl
+        def lluminary_middleware(self, client: Any) -> list[Any]:
+            return [step]
+
+    client, _, pm = make(reply(), reply())
+    await client.agenerate("scripted:m", "one")
+    assert step.seen == []
+    pm.register(Guardrail())  # the chain is rebuilt when the plugins change
+    await client.agenerate("scripted:m", "two")
+    assert step.seen == [("generate", "scripted:m")]
+
+
+async def test_user_steps_run_before_the_cache() -> None:
+    step = Tagging()
+    client, provider, _ = make(reply(), cache="memory://?max_entries=8&chain=1", middleware=[step])
+    await client.agenerate("scripted:m", "same")
+    again = await client.agenerate("scripted:m", "same")
+    assert again.cached
+    assert len(provider.requests) == 1
+    assert step.finished == ["generate", "generate"]
+
+
+# --------------------------------------------------------------------------- the cache never hangs a call
+
+
+class HungBackend:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def get(self, key: str, *, request: Any = None) -> Any:
+        self.calls += 1
+        await asyncio.sleep(30)
+
+    async def set(self, key: str, value: Any, *, request: Any = None, ttl: float | None = None) -> None:
+        self.calls += 1
+        await asyncio.sleep(30)
+
+    async def clear(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_hung_cache_backend_costs_at_most_its_timeout() -> None:
+    backend = HungBackend()
+    client, _, _ = make(reply(), reply(), cache=backend, cache_timeout=0.05)
+    started = time.perf_counter()
+    with pytest.warns(CacheWarning, match="did not answer in time"):
+        response = await client.agenerate("scripted:m", "hi")
+    assert response.text == "Hello!"
+    assert not response.cached
+    assert time.perf_counter() - started < 2.0  # a read and a write, each cut at 0.05 s
+    assert backend.calls == 2
+    with pytest.warns(CacheWarning):
+        assert (await client.astream("scripted:m", "hi").response()).text == "Hello!"
+
+
+async def test_the_cache_backend_sees_the_request() -> None:
+    seen: list[Any] = []
+
+    class Semantic(HungBackend):
+        async def get(self, key: str, *, request: Any = None) -> Any:
+            seen.append(request)
+            return None
+
+        async def set(self, key: str, value: Any, *, request: Any = None, ttl: float | None = None) -> None:
+            seen.append(request)
+
+    client, _, _ = make(reply(), cache=Semantic())
+    await client.agenerate("scripted:m", "the conversation", system="be brief")
+    assert [type(r) for r in seen] == [ChatRequest, ChatRequest]
+    assert seen[0].system == "be brief"
+    assert seen[0].messages[-1].text == "the conversation"
+
+
+# --------------------------------------------------------------------------- trace events
+
+
+async def test_trace_events_carry_ids_wall_clock_and_the_answer() -> None:
+    recorder = Recorder()
+    client, _, pm = make(reply())
+    pm.register(recorder)
+    before = time.time()
+    await client.agenerate("scripted:m", "hi")
+    start, end = recorder.events
+    assert start.call_id == end.call_id != ""
+    assert before <= start.time <= end.time <= time.time()
+    assert (end.provider, end.response_model, end.response_id, end.finish_reason) == (
+        "scripted",
+        "m-2025",
+        "resp-9",
+        "stop",
+    )
+    assert end.usage == Usage(5, 2)
+    assert start.parent_id is None
+
+
+async def test_calls_inside_trace_parent_carry_its_id() -> None:
+    recorder = Recorder()
+    client, _, pm = make(reply(), reply(), reply())
+    pm.register(recorder)
+    with lluminary.trace_parent("agent-step-1"):
+        await client.agenerate("scripted:m", "one")
+        await client.astream("scripted:m", "two").response()
+    await client.agenerate("scripted:m", "three", parent_id="gateway-req-7")
+    parents = [(e.kind, e.parent_id) for e in recorder.events]
+    assert parents == [
+        ("start", "agent-step-1"),
+        ("end", "agent-step-1"),
+        ("start", "agent-step-1"),
+        ("first_chunk", "agent-step-1"),
+        ("end", "agent-step-1"),
+        ("start", "gateway-req-7"),
+        ("end", "gateway-req-7"),
+    ]
+    assert len({e.call_id for e in recorder.events}) == 3
+
+
+async def test_a_stream_trace_has_time_to_first_chunk_and_an_early_close() -> None:
+    recorder = Recorder()
+    events = [TextDelta("a"), TextDelta("b"), UsageEvent(Usage(1, 2)), Finish("stop", "stop", "m", "r")]
+    client, _, pm = make(events, events)
+    pm.register(recorder)
+    await client.astream("scripted:m", "hi").response()
+    first_chunk, end = recorder.events[1], recorder.events[2]
+    assert first_chunk.time_to_first_chunk is not None
+    assert end.time_to_first_chunk == first_chunk.time_to_first_chunk
+    assert end.duration is not None and end.duration >= end.time_to_first_chunk
+    stream = client.astream("scripted:m", "hi")
+    await stream.__anext__()
+    await stream.aclose()
+    assert [e.kind for e in recorder.events[3:]] == ["start", "first_chunk", "error"]
+    assert recorder.events[-1].error_type == "closed"
+
+
+async def test_retries_share_the_call_id_and_count_attempts() -> None:
+    recorder = Recorder()
+    client, _, pm = make(
+        ServerError("busy", provider="scripted"), reply(), retries=RetryPolicy(3, initial_delay=0, max_delay=0)
+    )
+    pm.register(recorder)
+    await client.agenerate("scripted:m", "hi")
+    assert [(e.kind, e.attempt) for e in recorder.events] == [("start", 1), ("error", 1), ("start", 2), ("end", 2)]
+    assert len({e.call_id for e in recorder.events}) == 1
+    assert recorder.events[1].error_type == "ServerError"
+
+
+# --------------------------------------------------------------------------- fallbacks and credentials
+
+
+async def test_a_fallback_of_another_provider_gets_its_own_credentials() -> None:
+    pm = PluginManager()
+    first = ScriptedProvider("first", [ServerError("down", provider="first")])
+    second = ScriptedProvider("second", [reply("from second")])
+    same = ScriptedProvider("first-b", [], prefixes=["firstb"])
+    pm.register(first)
+    pm.register(second)
+    pm.register(same)
+    client = Client(plugins=pm, retries=NO_RETRY)
+    response = await client.agenerate(
+        "first:m", "hi", api_key="sk-first-000000000000", base_url="http://first.local", fallbacks=["second:m"]
+    )
+    assert response.text == "from second"
+    sent = second.requests[0]
+    assert sent.api_key is None
+    assert sent.base_url is None
+    assert first.requests[0].api_key is not None
+
+
+async def test_a_fallback_of_the_same_provider_keeps_the_call_credentials() -> None:
+    pm = PluginManager()
+    provider = ScriptedProvider("first", [ServerError("down", provider="first"), reply("second model")])
+    pm.register(provider)
+    client = Client(plugins=pm, retries=NO_RETRY)
+    await client.agenerate("first:a", "hi", api_key="sk-first-000000000000", fallbacks=["first:b"])
+    assert [r.model for r in provider.requests] == ["first:a", "first:b"]
+    assert provider.requests[1].api_key is not None
+
+
+# --------------------------------------------------------------------------- hooks and embed through the chain
+
+
+async def test_count_tokens_is_a_hook() -> None:
+    class Counter(ScriptedProvider):
+        async def count_tokens(self, request: ChatRequest) -> int:
+            return 42
+
+    pm = PluginManager()
+    pm.register(Counter("counting"))
+    pm.register(ScriptedProvider("plain"))
+    client = Client(plugins=pm)
+    assert await client.acount_tokens("counting:m", "hi") == 42
+    with pytest.raises(lluminary.UnsupportedError, match="cannot count"):
+        await client.acount_tokens("plain:m", "hi")
+
+
+async def test_embed_requests_are_evolved_by_steps_like_chat() -> None:
+    seen: list[Any] = []
+
+    class Upper:
+        async def __call__(self, call: Call, call_next: Any) -> Any:
+            request = call.request
+            if isinstance(request, EmbedRequest):
+                import attrs
+
+                call = call.evolve(request=attrs.evolve(request, inputs=tuple(t.upper() for t in request.inputs)))
+            seen.append(call.request)
+            return await call_next(call)
+
+    client, provider, _ = make(EmbedResponse([[1.0]], "e", "scripted"), middleware=[Upper()])
+    await client.aembed("scripted:e", "quiet")
+    assert provider.requests[0].inputs == ("QUIET",)
