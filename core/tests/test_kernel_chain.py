@@ -244,7 +244,8 @@ async def test_a_stream_trace_has_time_to_first_chunk_and_an_early_close() -> No
     first_chunk, end = recorder.events[1], recorder.events[2]
     assert first_chunk.time_to_first_chunk is not None
     assert end.time_to_first_chunk == first_chunk.time_to_first_chunk
-    assert end.duration is not None and end.duration >= end.time_to_first_chunk
+    assert end.duration is not None
+    assert end.duration >= end.time_to_first_chunk
     stream = client.astream("scripted:m", "hi")
     await stream.__anext__()
     await stream.aclose()

@@ -83,9 +83,9 @@ class Server:
             if self.open == 0:
                 self.closed.set()
 
-    async def wait_closed(self, timeout: float = 2.0) -> None:
-        """Until every connection is closed by the client (EOF seen)."""
-        async with asyncio.timeout(timeout):
+    async def wait_closed(self) -> None:
+        """Until every connection is closed by the client (EOF seen), at most two seconds."""
+        async with asyncio.timeout(2.0):
             while self.open:
                 self.closed.clear()
                 await self.closed.wait()

@@ -10,10 +10,16 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lluminary._http import aclose_all
-from lluminary._requests import build_chat_request, build_embed_request
-from lluminary._streaming import Accumulator
-from lluminary._types import ChatRequest, ChatResponse, EmbedResponse, StreamEvent
+from lluminary._transport import default_pools
+from lluminary.sdk import (
+    Accumulator,
+    ChatRequest,
+    ChatResponse,
+    EmbedResponse,
+    StreamEvent,
+    build_chat_request,
+    build_embed_request,
+)
 from lluminary_google import GeminiProvider
 from lluminary_google.provider import _GoogleProvider
 from lluminary_testing.server import Fault, Reply
@@ -148,4 +154,4 @@ async def harness(fake_gemini: Any, provider: GeminiProvider) -> AsyncIterator[H
     try:
         yield Harness(fake_gemini, provider)
     finally:
-        await aclose_all()
+        await default_pools.aclose()

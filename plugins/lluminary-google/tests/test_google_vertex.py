@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from lluminary import _errors as errors
-from lluminary._http import aclose_all
+from lluminary._transport import default_pools
 from lluminary._types import Tool
 from lluminary_google import VertexProvider
 from lluminary_google.config import vertex_base_url, vertex_host, vertex_model_path
@@ -52,7 +52,7 @@ async def vertex(harness: Any) -> AsyncIterator[Any]:
     try:
         yield harness
     finally:
-        await aclose_all()
+        await default_pools.aclose()
 
 
 async def test_generate_path_and_bearer_token(vertex: Any) -> None:
@@ -212,11 +212,12 @@ async def test_default_endpoint_without_a_base_url(vertex: Any) -> None:
     from lluminary._requests import build_chat_request
 
     request = build_chat_request(VERTEX_MODEL, "Hi")
-    endpoint, path = await vertex.provider.target(request, {})
-    assert endpoint.url(path) == (
+    target = await vertex.provider.target(vertex.provider.endpoint(request), request, {})
+    assert target.url("generateContent") == (
         "https://us-central1-aiplatform.googleapis.com/v1/projects/proj-1/locations/us-central1/"
-        "publishers/google/models/gemini-2.5-flash"
+        "publishers/google/models/gemini-2.5-flash:generateContent"
     )
+    assert target.headers["authorization"] == f"Bearer {TOKEN}"
 
 
 @needs_google_auth

@@ -1,13 +1,16 @@
-"""Where a call goes and how it authenticates: region, endpoint, Bedrock API key or SigV4.
+"""Where a call goes and how it authenticates: what is Bedrock's own on top of the SDK's settings.
 
-Per call, in this order (explicit beats ambient):
+The SDK resolves the key, endpoint and timeout (call → client → provider → environment); the
+region and profile are provider settings of their own (``endpoint.extra``). Per call, in this order:
 
-* **auth** — ``api_key=`` on the call, else ``AWS_BEARER_TOKEN_BEDROCK``: a Bedrock API key sent as
-  ``Authorization: Bearer``; otherwise SigV4 with credentials from botocore's chain (environment,
-  ``AWS_PROFILE`` / ``options={"bedrock": {"profile": ...}}``, SSO, roles);
-* **region** — ``options={"bedrock": {"region": ...}}``, ``AWS_REGION``, ``AWS_DEFAULT_REGION``, the
-  profile's ``region``;
-* **endpoint** — ``base_url=``, ``options={"bedrock": {"endpoint_url": ...}}``, ``BEDROCK_ENDPOINT_URL``,
+* **auth** — a Bedrock API key (``api_key=`` on the call, the client's or the provider's
+  ``api_key``, ``AWS_BEARER_TOKEN_BEDROCK``) is sent as ``Authorization: Bearer``; otherwise SigV4
+  with credentials from botocore's chain (environment, ``AWS_PROFILE`` / a ``profile`` setting /
+  ``options={"bedrock": {"profile": ...}}``, SSO, roles);
+* **region** — ``options={"bedrock": {"region": ...}}``, the ``region`` setting (client, then
+  provider), ``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile's ``region``;
+* **endpoint** — ``base_url=`` on the call, ``options={"bedrock": {"endpoint_url": ...}}``, the
+  ``base_url`` setting (client, then provider's ``endpoint_url``), ``BEDROCK_ENDPOINT_URL``,
   ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``, ``AWS_ENDPOINT_URL``, else
   ``https://bedrock-runtime.{region}.amazonaws.com``.
 """
@@ -21,8 +24,7 @@ from urllib.parse import quote
 
 import attrs
 
-from lluminary._errors import ConfigurationError, RequestValidationError, register_secret
-from lluminary._types import Secret
+from lluminary.sdk import ConfigurationError, Endpoint, RequestValidationError, SettingsSpec
 
 from .aws import AwsSource, sign
 
@@ -38,6 +40,15 @@ _CHAIN_ENVS = (
     "AWS_CONFIG_FILE",
     "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_DEFAULT_REGION",
+)
+
+#: A key is optional (SigV4 needs none); there is no default endpoint: it depends on the region.
+SPEC = SettingsSpec(
+    provider="Bedrock",
+    default_base_url="",
+    api_key_env=(BEARER_ENV,),
+    base_url_env=ENDPOINT_ENVS,
+    key_required=False,
 )
 
 
@@ -56,61 +67,36 @@ def default_endpoint(region: str) -> str:
 
 @attrs.frozen
 class Target:
-    """One call's destination and credentials (bearer token or SigV4 credentials and region)."""
+    """One call's destination: the endpoint, and the region and credential source SigV4 signs
+    with (no source: the endpoint's headers carry a Bedrock API key)."""
 
     base_url: str
     region: str | None
-    bearer: str | None = attrs.field(default=None, repr=False)
     source: AwsSource | None = None
 
-    async def headers(self, url: str, body: bytes, accept: str) -> dict[str, str]:
+    async def headers(self, endpoint: Endpoint, url: str, body: bytes, accept: str) -> Mapping[str, str]:
         """The headers of a POST of ``body`` to ``url``, signed when SigV4 is in use."""
-        base = {"Content-Type": "application/json", "Accept": accept}
-        if self.bearer is not None:
-            base["Authorization"] = f"Bearer {self.bearer}"
-            return base
-        assert self.source is not None
+        headers = endpoint.headers
+        if headers.get("accept") != accept:
+            headers = {**headers, "accept": accept}
+        if self.source is None:
+            return headers
         assert self.region is not None
         credentials = await self.source.credentials()
-        return sign(credentials, self.region, url, body, base)
+        return sign(credentials, self.region, url, body, headers)
 
 
-class Settings:
-    """A provider's configuration: explicit values win over the environment; botocore sources are
-    cached per profile and per credential environment (a test, or a process that changes its
-    environment, gets fresh ones)."""
+class Targets:
+    """Finds each call's :class:`Target`. botocore sources are cached per profile and per
+    credential environment (a test, or a process that changes its environment, gets fresh ones)."""
 
-    __slots__ = ("_region", "_endpoint_url", "_profile", "_bearer", "_sources")
+    __slots__ = ("_sources",)
 
-    def __init__(
-        self,
-        *,
-        region: str | None = None,
-        endpoint_url: str | None = None,
-        profile: str | None = None,
-        api_key: str | None = None,
-    ) -> None:
-        self._region = region
-        self._endpoint_url = endpoint_url
-        self._profile = profile
-        self._bearer = api_key
+    def __init__(self) -> None:
         self._sources: dict[tuple[Any, ...], AwsSource] = {}
-        register_secret(api_key)
 
-    def __repr__(self) -> str:
-        return f"Settings(region={self._region!r}, endpoint_url={self._endpoint_url!r}, profile={self._profile!r})"
-
-    def bearer(self, api_key: Secret | None) -> str | None:
-        if api_key is not None and api_key:
-            token: str | None = api_key.get()
-        else:
-            token = self._bearer or os.environ.get(BEARER_ENV) or None
-        if token:
-            register_secret(token)
-        return token
-
-    def source(self, options: Mapping[str, Any]) -> AwsSource:
-        profile = _str_option(options, "profile") or self._profile or os.environ.get("AWS_PROFILE") or None
+    def source(self, profile: str | None) -> AwsSource:
+        profile = profile or os.environ.get("AWS_PROFILE") or None
         key = (profile, *(os.environ.get(name) for name in _CHAIN_ENVS))
         found = self._sources.get(key)
         if found is None:
@@ -119,24 +105,29 @@ class Settings:
             found = self._sources[key] = AwsSource(profile)
         return found
 
-    async def target(self, options: Mapping[str, Any], *, api_key: Secret | None, base_url: str | None) -> Target:
-        bearer = self.bearer(api_key)
-        region = _str_option(options, "region") or self._region or _first_env(REGION_ENVS)
-        endpoint = base_url or _str_option(options, "endpoint_url") or self._endpoint_url or _first_env(ENDPOINT_ENVS)
-        source = None if bearer is not None else self.source(options)
-        if region is None and (endpoint is None or bearer is None):
+    async def find(self, endpoint: Endpoint, options: Mapping[str, Any], *, call_base_url: str | None) -> Target:
+        """The target of one call: ``endpoint`` as the SDK resolved it, ``options`` the call's
+        ``options["bedrock"]`` (which win over every setting but the call's own ``base_url``)."""
+        settings = endpoint.extra
+        region = _text(options, "region", _OPTION) or _text(settings, "region", _SETTING) or _first_env(REGION_ENVS)
+        base_url = endpoint.base_url
+        if not call_base_url:
+            base_url = _text(options, "endpoint_url", _OPTION) or base_url
+        profile = _text(options, "profile", _OPTION) or _text(settings, "profile", _SETTING)
+        source = None if endpoint.api_key else self.source(profile)
+        if region is None and (not base_url or source is not None):
             # The profile's region: botocore reads the shared config file, in a worker thread.
-            region = await (source or self.source(options)).region()
+            region = await (source or self.source(profile)).region()
             if region is None:
                 raise ConfigurationError(
                     "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), a profile region, "
                     "or options={'bedrock': {'region': ...}}",
                     env_var="AWS_REGION",
                 )
-        if endpoint is None:
+        if not base_url:
             assert region is not None
-            endpoint = default_endpoint(region)
-        return Target(endpoint.rstrip("/"), region, bearer, source)
+            base_url = default_endpoint(region)
+        return Target(base_url.rstrip("/"), region, source)
 
 
 def _first_env(names: tuple[str, ...]) -> str | None:
@@ -147,10 +138,14 @@ def _first_env(names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _str_option(options: Mapping[str, Any], name: str) -> str | None:
-    value = options.get(name)
+_OPTION = "options['bedrock'][{name!r}]"
+_SETTING = "the bedrock setting {name!r}"
+
+
+def _text(values: Mapping[str, Any], name: str, where: str) -> str | None:
+    value = values.get(name)
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise RequestValidationError(f"options['bedrock'][{name!r}] must be a string")
+        raise RequestValidationError(f"{where.format(name=name)} must be a string")
     return value

@@ -14,7 +14,7 @@ import importlib
 import threading
 from typing import Any
 
-from lluminary._errors import APIConnectionError, AuthenticationError, ConfigurationError, register_secret
+from lluminary.sdk import APIConnectionError, AuthenticationError, ConfigurationError, register_secret
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 INSTALL_HINT = "Vertex AI needs Google's auth library: pip install 'lluminary-google[vertex]'"

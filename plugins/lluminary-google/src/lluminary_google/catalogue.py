@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from lluminary._types import ModelInfo
+from lluminary.sdk import ModelInfo
 
 M = 1_048_576
 K = 1_024

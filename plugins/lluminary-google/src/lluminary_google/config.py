@@ -1,20 +1,22 @@
-"""Where a call goes and how it authenticates: per-call overrides, then the provider's own settings,
-then the environment. Nothing here does I/O."""
+"""Where a call goes: the settings the SDK resolves (key, base URL, timeout: call → client →
+provider → environment), and what is Google's own: the API version in the base URL, Vertex AI's
+regional hosts and resource paths. Nothing here does I/O."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import attrs
 
-from lluminary._errors import ConfigurationError, register_secret
-from lluminary._types import Secret
+from lluminary.sdk import SettingsSpec
 
 USER_AGENT = "lluminary-google/0.1.0"
 
 #: Read in this order, as Google's own SDK does (``GOOGLE_API_KEY`` wins when both are set).
 API_KEY_ENVS = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
+#: The variable a missing-key error names (the one Google's docs tell users to set).
+API_KEY_HINT_ENV = "GEMINI_API_KEY"
 GEMINI_BASE_URL_ENV = "GOOGLE_GEMINI_BASE_URL"
 GEMINI_DEFAULT_HOST = "https://generativelanguage.googleapis.com"
 GEMINI_API_VERSION = "v1beta"
@@ -23,20 +25,39 @@ VERTEX_BASE_URL_ENV = "GOOGLE_VERTEX_BASE_URL"
 VERTEX_PROJECT_ENV = "GOOGLE_CLOUD_PROJECT"
 VERTEX_LOCATION_ENV = "GOOGLE_CLOUD_LOCATION"
 VERTEX_DEFAULT_LOCATION = "global"
+VERTEX_GLOBAL_HOST = "https://aiplatform.googleapis.com"
 VERTEX_API_VERSION = "v1"
+
+#: The Gemini API. The key is checked by the provider, so that a missing one names
+#: ``GEMINI_API_KEY`` although ``GOOGLE_API_KEY`` is read first.
+GEMINI_SPEC = SettingsSpec(
+    provider="Gemini",
+    default_base_url=GEMINI_DEFAULT_HOST,
+    api_key_env=API_KEY_ENVS,
+    base_url_env=(GEMINI_BASE_URL_ENV,),
+    key_required=False,
+)
+#: Vertex AI: no default base URL (the host depends on the location, see :func:`vertex_host`), and
+#: a key only for express mode, never from the environment.
+VERTEX_SPEC = SettingsSpec(
+    provider="Vertex AI",
+    default_base_url="",
+    base_url_env=(VERTEX_BASE_URL_ENV,),
+    key_required=False,
+)
 
 
 @attrs.frozen
-class Endpoint:
-    """A resolved call target: the versioned base URL, the headers (credentials live only here) and
-    the read timeout."""
+class Target:
+    """One call's model: its URL (versioned base and resource path) and the request headers
+    (credentials live only here)."""
 
-    base_url: str
-    headers: dict[str, str] = attrs.field(repr=False)
-    timeout: float | None = None
+    model_url: str
+    headers: Mapping[str, str] = attrs.field(repr=False)
 
-    def url(self, path: str) -> str:
-        return f"{self.base_url}/{path}"
+    def url(self, method: str) -> str:
+        """The URL of one of the model's methods (``generateContent``, ``countTokens``, ...)."""
+        return f"{self.model_url}:{method}"
 
 
 def normalise_base_url(url: str, version: str) -> str:
@@ -54,52 +75,16 @@ def model_path(model: str) -> str:
     return model[7:] if model.startswith("models/") else model
 
 
-def env_api_key() -> str:
-    for name in API_KEY_ENVS:
-        value = os.environ.get(name, "").strip()
-        if value:
-            return value
-    return ""
-
-
-def gemini_endpoint(
-    api_key: Secret | None,
-    base_url: str | None,
-    timeout: float | None,
-    *,
-    default_key: Secret | None = None,
-    default_base_url: str | None = None,
-    default_timeout: float | None = None,
-    version: str = GEMINI_API_VERSION,
-) -> Endpoint:
-    """The Gemini API endpoint for one call; raises :class:`ConfigurationError` (before any I/O)
-    when no key is set anywhere."""
-    key = (api_key.get() if api_key else (default_key.get() if default_key else env_api_key())).strip()
-    if not key:
-        raise ConfigurationError(
-            "no Gemini API key: set the GEMINI_API_KEY (or GOOGLE_API_KEY) environment variable or pass api_key=...",
-            env_var="GEMINI_API_KEY",
-        )
-    register_secret(key)
-    url = base_url or default_base_url or os.environ.get(GEMINI_BASE_URL_ENV) or GEMINI_DEFAULT_HOST
-    headers = {"x-goog-api-key": key, "content-type": "application/json", "user-agent": USER_AGENT}
-    return Endpoint(normalise_base_url(url, version), headers, timeout if timeout is not None else default_timeout)
-
-
 def vertex_host(location: str) -> str:
     """The regional host, or the global one for ``global``."""
     if location == "global":
-        return "https://aiplatform.googleapis.com"
+        return VERTEX_GLOBAL_HOST
     return f"https://{location}-aiplatform.googleapis.com"
 
 
-def vertex_location(explicit: str | None) -> str:
-    return explicit or os.environ.get(VERTEX_LOCATION_ENV) or VERTEX_DEFAULT_LOCATION
-
-
 def vertex_base_url(base_url: str | None, location: str, version: str = VERTEX_API_VERSION) -> str:
-    url = base_url or os.environ.get(VERTEX_BASE_URL_ENV) or vertex_host(location)
-    return normalise_base_url(url, version)
+    """The versioned base URL: the one given, else the location's host."""
+    return normalise_base_url(base_url or vertex_host(location), version)
 
 
 def vertex_model_path(project: str, location: str, model: str) -> str:

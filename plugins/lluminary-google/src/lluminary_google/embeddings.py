@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lluminary._errors import MalformedResponseError
-from lluminary._types import EmbedRequest
+from lluminary.sdk import EmbedRequest, MalformedResponseError
 
 from .request import camel
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary import _errors as errors
-from lluminary._http import json_or_text, status_error
+from lluminary import sdk
 
 #: ``ErrorInfo.reason`` values that mean the credentials are wrong, whatever the status.
 AUTH_REASONS = frozenset(
@@ -25,14 +24,14 @@ AUTH_REASONS = frozenset(
     }
 )
 #: ``status`` values that name an error class outright.
-STATUS_CLASSES: Mapping[str, type[errors.ProviderError]] = {
-    "UNAUTHENTICATED": errors.AuthenticationError,
-    "PERMISSION_DENIED": errors.PermissionDeniedError,
-    "NOT_FOUND": errors.NotFoundError,
-    "RESOURCE_EXHAUSTED": errors.RateLimitError,
-    "UNAVAILABLE": errors.OverloadedError,
-    "INTERNAL": errors.ServerError,
-    "DEADLINE_EXCEEDED": errors.ServerError,
+STATUS_CLASSES: Mapping[str, type[sdk.ProviderError]] = {
+    "UNAUTHENTICATED": sdk.AuthenticationError,
+    "PERMISSION_DENIED": sdk.PermissionDeniedError,
+    "NOT_FOUND": sdk.NotFoundError,
+    "RESOURCE_EXHAUSTED": sdk.RateLimitError,
+    "UNAVAILABLE": sdk.OverloadedError,
+    "INTERNAL": sdk.ServerError,
+    "DEADLINE_EXCEEDED": sdk.ServerError,
 }
 #: gRPC status names by code, for in-stream errors that give only a code.
 HTTP_FOR_STATUS = {
@@ -76,7 +75,7 @@ def error_object(data: Any) -> Mapping[str, Any] | None:
 
 def from_error_object(
     err: Mapping[str, Any], *, status: int | None, provider: str, headers: Mapping[str, str] | None = None
-) -> errors.ProviderError:
+) -> sdk.ProviderError:
     """The typed error for a Google ``error`` object."""
     message = str(err.get("message") or "")
     status_name = err.get("status") if isinstance(err.get("status"), str) else None
@@ -94,23 +93,23 @@ def from_error_object(
             reasons.append(reason)
         if "retryDelay" in detail:
             retry_delay = parse_duration(detail["retryDelay"])
-    cls: type[errors.ProviderError] | None = None
+    cls: type[sdk.ProviderError] | None = None
     if AUTH_REASONS.intersection(reasons):
-        cls = errors.AuthenticationError
+        cls = sdk.AuthenticationError
     elif status_name is not None:
         cls = STATUS_CLASSES.get(status_name)
     error_code = reasons[0] if reasons else status_name
-    result = status_error(status, message, provider=provider, headers=headers, code=error_code, cls=cls)
-    if isinstance(result, errors.RateLimitError) and retry_delay is not None:
+    result = sdk.status_error(status, message, provider=provider, headers=headers, code=error_code, cls=cls)
+    if isinstance(result, sdk.RateLimitError) and retry_delay is not None:
         result.retry_after = retry_delay
     return result
 
 
-def from_http(status: int, body: bytes, headers: Mapping[str, str], provider: str) -> errors.ProviderError:
+def from_http(status: int, body: bytes, headers: Mapping[str, str], provider: str) -> sdk.ProviderError:
     """The typed error for a non-2xx answer, whatever its body (JSON, HTML from a proxy, empty)."""
-    data = json_or_text(body)
+    data = sdk.json_or_text(body)
     err = error_object(data)
     if err is not None:
         return from_error_object(err, status=status, provider=provider, headers=headers)
     text = data if isinstance(data, str) else str(data)
-    return status_error(status, text.strip()[:500], provider=provider, headers=headers)
+    return sdk.status_error(status, text.strip()[:500], provider=provider, headers=headers)

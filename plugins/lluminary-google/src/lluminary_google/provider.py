@@ -1,49 +1,56 @@
 """The Gemini API provider (prefixes ``google`` and ``gemini``) and the Vertex AI provider (``vertex``).
 
 Both speak the same ``generateContent`` wire; they differ in where a call goes and how it
-authenticates, which :meth:`_GoogleProvider.target` hides. HTTP goes through the kernel's pooled
-``httpx2`` client; nothing is imported or connected until the first call.
+authenticates, which :meth:`_GoogleProvider.target` hides. Settings, the pooled transport and the
+error answers go through :mod:`lluminary.sdk`; nothing is imported or connected until the first call.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
-import json
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
-from lluminary import _http as http
-from lluminary._errors import APIConnectionError, ConfigurationError, MalformedResponseError, register_secret
-from lluminary._provider import Provider
-from lluminary._sse import SSEDecoder
-from lluminary._streaming import Accumulator
-from lluminary._types import (
+from lluminary.sdk import (
+    Accumulator,
+    APIConnectionError,
     ChatRequest,
     ChatResponse,
+    ConfigurationError,
     EmbedRequest,
     EmbedResponse,
+    Endpoint,
+    HTTPProvider,
+    MalformedResponseError,
     ModelInfo,
+    ProviderError,
+    ProviderSettings,
     Secret,
     StreamEvent,
     Usage,
+    loads,
 )
 
 from . import embeddings
 from .auth import VertexCredentials
 from .catalogue import catalogue
 from .config import (
+    API_KEY_HINT_ENV,
     GEMINI_API_VERSION,
+    GEMINI_SPEC,
     USER_AGENT,
     VERTEX_API_VERSION,
+    VERTEX_DEFAULT_LOCATION,
+    VERTEX_GLOBAL_HOST,
+    VERTEX_LOCATION_ENV,
     VERTEX_PROJECT_ENV,
-    Endpoint,
-    gemini_endpoint,
+    VERTEX_SPEC,
+    Target,
     model_path,
     normalise_base_url,
     vertex_base_url,
-    vertex_location,
     vertex_model_path,
 )
 from .errors import error_object, from_error_object, from_http
@@ -55,41 +62,55 @@ FAMILY = frozenset({"google", "gemini", "vertex"})
 #: Concurrent requests when Vertex embeds texts one request each.
 EMBED_CONCURRENCY = 8
 
-Target = tuple[Endpoint, str]
 
-
-def _encode(body: Mapping[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-class _GoogleProvider(Provider, abc.ABC):
+class _GoogleProvider(HTTPProvider, abc.ABC):
     """What the Gemini API and Vertex AI share: the wire, the stream, the errors."""
 
     vertex = False
 
-    def __init__(self, name: str | None = None, *, prefixes: Iterable[str] | None = None, timeout: float | None = None):
-        super().__init__(name, prefixes=prefixes)
-        self.timeout = timeout
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        prefixes: Iterable[str] | None = None,
+        api_version: str,
+        settings: ProviderSettings | Mapping[str, Any] | None = None,
+        **given: Any,
+    ) -> None:
+        super().__init__(name, prefixes=prefixes, settings=settings, **given)
+        self.api_version = api_version
         #: Prefixes whose reasoning parts (thoughts, signatures) this provider sends back.
         self.family = FAMILY | frozenset(self.prefixes)
 
     # ---- what the two deployments answer differently
 
     @abc.abstractmethod
-    async def target(self, request: ChatRequest | EmbedRequest, options: Mapping[str, Any]) -> Target:
-        """The endpoint (base URL, auth headers, timeout) and the model's resource path: the
-        Gemini API and Vertex AI each say where their requests go."""
+    async def target(
+        self, endpoint: Endpoint, request: ChatRequest | EmbedRequest, options: Mapping[str, Any]
+    ) -> Target:
+        """The model's URL and the headers of this call: the Gemini API and Vertex AI each say
+        where their requests go and how they authenticate."""
 
     def options(self, request: ChatRequest | EmbedRequest) -> Mapping[str, Any]:
         return request.provider_options(request.provider)
 
+    def build_headers(self, api_key: str | None, settings: ProviderSettings) -> dict[str, str]:
+        headers = {"content-type": "application/json", "user-agent": USER_AGENT}
+        if api_key:
+            headers["x-goog-api-key"] = api_key
+        return headers
+
+    def error_from_response(self, status: int, body: bytes, headers: Mapping[str, str], provider: str) -> ProviderError:
+        return from_http(status, body, headers, provider)
+
     # ---- chat
 
     async def generate(self, request: ChatRequest) -> ChatResponse:
+        endpoint = self.endpoint(request)
         options = self.options(request)
         body = build_body(request, options, self.family)
-        endpoint, path = await self.target(request, options)
-        data = await self._post(endpoint, f"{path}:generateContent", body, request.provider)
+        target = await self.target(endpoint, request, options)
+        data = await _post(endpoint, target, "generateContent", body)
         err = error_object(data)
         if err is not None:
             raise from_error_object(err, status=None, provider=request.provider)
@@ -102,60 +123,44 @@ class _GoogleProvider(Provider, abc.ABC):
         return acc.response()
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        endpoint = self.endpoint(request)
         provider = request.provider
         options = self.options(request)
         body = build_body(request, options, self.family)
-        endpoint, path = await self.target(request, options)
-        kwargs = self._request_kwargs(endpoint)
-        client = http.client()
-        async with (
-            http.translate_errors(provider),
-            client.stream(
-                "POST",
-                endpoint.url(f"{path}:streamGenerateContent"),
-                params={"alt": "sse"},
-                content=_encode(body),
-                **kwargs,
-            ) as response,
-        ):
-            if response.status_code >= 400:
-                raise from_http(response.status_code, await response.aread(), response.headers, provider)
-            decoder = SSEDecoder()
-            parser = ResponseParser(provider, request.model_name)
-            loads = json.loads
-            async for raw in response.aiter_bytes():
-                for frame in decoder.feed(raw):
-                    data = frame.data
-                    if not data:
-                        continue
-                    try:
-                        chunk = loads(data)
-                    except ValueError:
-                        raise MalformedResponseError(
-                            f"a stream frame is not JSON: {data[:200]!r}", provider=provider
-                        ) from None
-                    if isinstance(chunk, dict) and "error" in chunk:
-                        err = error_object(chunk)
-                        if err is not None:
-                            raise from_error_object(err, status=None, provider=provider)
-                    for event in parser.feed(chunk):
-                        yield event
-            if decoder.flush():
+        target = await self.target(endpoint, request, options)
+        parser = ResponseParser(provider, request.model_name)
+        url = target.url("streamGenerateContent") + "?alt=sse"
+        async with endpoint.stream(url, body, headers=target.headers) as answer:
+            async for data in answer.sse_data():
+                if not data:
+                    continue
+                try:
+                    chunk = loads(data)
+                except ValueError:
+                    raise MalformedResponseError(
+                        f"a stream frame is not JSON: {data[:200]!r}", provider=provider
+                    ) from None
+                if isinstance(chunk, dict) and "error" in chunk:
+                    err = error_object(chunk)
+                    if err is not None:
+                        raise from_error_object(err, status=None, provider=provider)
+                for event in parser.feed(chunk):
+                    yield event
+            if answer.truncated:
                 raise APIConnectionError("the stream was cut off in the middle of an event", provider=provider)
-            if not parser.finished:
-                raise APIConnectionError(
-                    "the stream ended before the model finished (no finishReason)", provider=provider
-                )
-            for event in parser.close():
-                yield event
+        if not parser.finished:
+            raise APIConnectionError("the stream ended before the model finished (no finishReason)", provider=provider)
+        for event in parser.close():
+            yield event
 
     async def count_tokens(self, request: ChatRequest) -> int:
+        endpoint = self.endpoint(request)
         options = self.options(request)
         body = count_tokens_body(
             request, options, self.family, vertex=self.vertex, model=model_path(request.model_name)
         )
-        endpoint, path = await self.target(request, options)
-        data = await self._post(endpoint, f"{path}:countTokens", body, request.provider)
+        target = await self.target(endpoint, request, options)
+        data = await _post(endpoint, target, "countTokens", body)
         total = data.get("totalTokens", 0) if isinstance(data, dict) else None
         if not isinstance(total, int):
             raise MalformedResponseError(f"countTokens answered {data!r}", provider=request.provider)
@@ -164,30 +169,28 @@ class _GoogleProvider(Provider, abc.ABC):
     # ---- embeddings
 
     async def embed(self, request: EmbedRequest) -> EmbedResponse:
+        endpoint = self.endpoint(request)
         options = self.options(request)
         config = embeddings.embed_config(request, options)
         if not request.inputs:
             return EmbedResponse([], request.model_name, request.provider)
-        endpoint, path = await self.target(request, options)
-        vectors, tokens = await self._embed(endpoint, path, request, config)
+        target = await self.target(endpoint, request, options)
+        vectors, tokens = await self._embed(endpoint, target, request, config)
         return EmbedResponse(vectors, request.model_name, request.provider, Usage(input_tokens=tokens))
 
     async def _embed(
-        self, endpoint: Endpoint, path: str, request: EmbedRequest, config: Mapping[str, Any]
+        self, endpoint: Endpoint, target: Target, request: EmbedRequest, config: Mapping[str, Any]
     ) -> tuple[list[list[float]], int]:
         provider, model = request.provider, model_path(request.model_name)
         texts = request.inputs
         if len(texts) == 1:
-            data = await self._post(
-                endpoint, f"{path}:embedContent", embeddings.gemini_single(model, texts[0], config), provider
-            )
+            data = await _post(endpoint, target, "embedContent", embeddings.gemini_single(model, texts[0], config))
             return embeddings.parse_gemini(data, 1, provider)
         vectors: list[list[float]] = []
         tokens = 0
         for start in range(0, len(texts), embeddings.BATCH_LIMIT):
             batch = texts[start : start + embeddings.BATCH_LIMIT]
-            body = embeddings.gemini_batch(model, batch, config)
-            data = await self._post(endpoint, f"{path}:batchEmbedContents", body, provider)
+            data = await _post(endpoint, target, "batchEmbedContents", embeddings.gemini_batch(model, batch, config))
             got, used = embeddings.parse_gemini(data, len(batch), provider)
             vectors.extend(got)
             tokens += used
@@ -196,38 +199,26 @@ class _GoogleProvider(Provider, abc.ABC):
     def models(self) -> Iterable[ModelInfo]:
         return catalogue(self.prefixes)
 
-    # ---- HTTP
 
-    def _request_kwargs(self, endpoint: Endpoint) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"headers": endpoint.headers}
-        if endpoint.timeout is not None:
-            kwargs["timeout"] = endpoint.timeout
-        return kwargs
-
-    async def _post(self, endpoint: Endpoint, path: str, body: Mapping[str, Any], provider: str) -> Any:
-        client = http.client()
-        async with http.translate_errors(provider):
-            response = await client.post(endpoint.url(path), content=_encode(body), **self._request_kwargs(endpoint))
-        if response.status_code >= 400:
-            raise from_http(response.status_code, response.content, response.headers, provider)
-        try:
-            return json.loads(response.content)
-        except ValueError:
-            raise MalformedResponseError(
-                f"the answer is not JSON: {response.content[:200]!r}", provider=provider
-            ) from None
+async def _post(endpoint: Endpoint, target: Target, method: str, body: Mapping[str, Any]) -> Any:
+    """POST ``body`` to one of the model's methods; the answer's JSON (an error status raises
+    through :meth:`_GoogleProvider.error_from_response`)."""
+    answer = await endpoint.post_json(target.url(method), body, headers=target.headers)
+    return answer.json()
 
 
 class GeminiProvider(_GoogleProvider):
     """The Gemini API (``generativelanguage.googleapis.com``) with an API key.
 
-    Settings given here win over the environment (``GOOGLE_API_KEY`` / ``GEMINI_API_KEY``,
-    ``GOOGLE_GEMINI_BASE_URL``); a call's ``api_key``, ``base_url`` and ``timeout`` win over both.
-    Provider options are read under ``"google"`` and, for ``gemini:`` calls, ``"gemini"`` on top.
+    Key, base URL and timeout come from the call, the client's ``providers={"google": {...}}``
+    (or ``"gemini"``), the arguments given here, then the environment (``GOOGLE_API_KEY`` /
+    ``GEMINI_API_KEY``, ``GOOGLE_GEMINI_BASE_URL``). Provider options are read under
+    ``"google"`` and, for ``gemini:`` calls, ``"gemini"`` on top.
     """
 
     name = "google"
     prefixes = ("google", "gemini")
+    spec = GEMINI_SPEC
 
     def __init__(
         self,
@@ -238,49 +229,50 @@ class GeminiProvider(_GoogleProvider):
         api_version: str = GEMINI_API_VERSION,
         name: str | None = None,
         prefixes: Iterable[str] | None = None,
+        settings: ProviderSettings | Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(name, prefixes=prefixes, timeout=timeout)
-        if isinstance(api_key, str):
-            register_secret(api_key)
-            api_key = Secret(api_key)
-        self._api_key = api_key
-        self.base_url = base_url
-        self.api_version = api_version
-
-    def __repr__(self) -> str:
-        return f"<GeminiProvider {self.name!r} prefixes={list(self.prefixes)}>"
+        super().__init__(
+            name,
+            prefixes=prefixes,
+            api_version=api_version,
+            settings=settings,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+        )
 
     def options(self, request: ChatRequest | EmbedRequest) -> Mapping[str, Any]:
         base = request.provider_options("google")
         own = request.provider_options(request.provider) if request.provider != "google" else {}
         return {**base, **own} if own else base
 
-    async def target(self, request: ChatRequest | EmbedRequest, options: Mapping[str, Any]) -> Target:
-        endpoint = gemini_endpoint(
-            request.api_key,
-            request.base_url,
-            request.timeout,
-            default_key=self._api_key,
-            default_base_url=self.base_url,
-            default_timeout=self.timeout,
-            version=self.api_version,
-        )
-        return endpoint, f"models/{model_path(request.model_name)}"
+    async def target(
+        self, endpoint: Endpoint, request: ChatRequest | EmbedRequest, options: Mapping[str, Any]
+    ) -> Target:
+        if not endpoint.api_key:
+            raise ConfigurationError(
+                "no Gemini API key: set the GEMINI_API_KEY (or GOOGLE_API_KEY) environment variable or pass api_key=...",
+                env_var=API_KEY_HINT_ENV,
+            )
+        base = normalise_base_url(endpoint.base_url, self.api_version)
+        return Target(f"{base}/models/{model_path(request.model_name)}", endpoint.headers)
 
 
 class VertexProvider(_GoogleProvider):
     """Gemini on Vertex AI, authenticated with Google Cloud credentials (``lluminary-google[vertex]``).
 
-    ``project`` / ``location`` come from here, the call's provider options, or
-    ``GOOGLE_CLOUD_PROJECT`` / ``GOOGLE_CLOUD_LOCATION`` (default ``global``); the project falls back
-    to the one of the application default credentials. ``credentials`` is any google-auth
-    credentials object (default: application default credentials, found on first use). With an API
-    key (here or per call) the provider uses Vertex AI express mode instead: no project, no
+    ``project`` / ``location`` come from the call's provider options, the client's
+    ``providers={"vertex": {...}}``, the arguments given here, or ``GOOGLE_CLOUD_PROJECT`` /
+    ``GOOGLE_CLOUD_LOCATION`` (default ``global``); the project falls back to the one of the
+    application default credentials. ``credentials`` is any google-auth credentials object
+    (default: application default credentials, found on first use). With an API key (here, from
+    the client or per call) the provider uses Vertex AI express mode instead: no project, no
     credentials.
     """
 
     name = "vertex"
     prefixes = ("vertex",)
+    spec = VERTEX_SPEC
     vertex = True
 
     def __init__(
@@ -295,33 +287,36 @@ class VertexProvider(_GoogleProvider):
         api_version: str = VERTEX_API_VERSION,
         name: str | None = None,
         prefixes: Iterable[str] | None = None,
+        settings: ProviderSettings | Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(name, prefixes=prefixes, timeout=timeout)
-        self.project = project
-        self.location = location
+        super().__init__(
+            name,
+            prefixes=prefixes,
+            api_version=api_version,
+            settings=settings,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            project=project,
+            location=location,
+        )
         self.credentials = VertexCredentials(credentials, provider=self.name)
-        if isinstance(api_key, str):
-            register_secret(api_key)
-            api_key = Secret(api_key)
-        self._api_key = api_key
-        self.base_url = base_url
-        self.api_version = api_version
 
-    def __repr__(self) -> str:
-        return f"<VertexProvider {self.name!r} prefixes={list(self.prefixes)}>"
-
-    async def target(self, request: ChatRequest | EmbedRequest, options: Mapping[str, Any]) -> Target:
-        location = vertex_location(options.get("location") or self.location)
-        base = vertex_base_url(request.base_url or self.base_url, location, self.api_version)
-        timeout = request.timeout if request.timeout is not None else self.timeout
-        key = request.api_key or self._api_key
-        if key:  # express mode
-            register_secret(key.get())
-            headers = {"x-goog-api-key": key.get(), "content-type": "application/json", "user-agent": USER_AGENT}
-            if not (request.base_url or self.base_url):
-                base = normalise_base_url("https://aiplatform.googleapis.com", self.api_version)
-            return Endpoint(base, headers, timeout), f"publishers/google/models/{model_path(request.model_name)}"
-        project = options.get("project") or self.project or os.environ.get(VERTEX_PROJECT_ENV)
+    async def target(
+        self, endpoint: Endpoint, request: ChatRequest | EmbedRequest, options: Mapping[str, Any]
+    ) -> Target:
+        extra = endpoint.extra
+        model = request.model_name
+        if endpoint.api_key:  # express mode
+            base = normalise_base_url(endpoint.base_url or VERTEX_GLOBAL_HOST, self.api_version)
+            return Target(f"{base}/publishers/google/models/{model_path(model)}", endpoint.headers)
+        location = str(
+            options.get("location")
+            or extra.get("location")
+            or os.environ.get(VERTEX_LOCATION_ENV)
+            or VERTEX_DEFAULT_LOCATION
+        )
+        project = options.get("project") or extra.get("project") or os.environ.get(VERTEX_PROJECT_ENV)
         if not project:
             project = await self.credentials.project()
         if not project:
@@ -329,12 +324,12 @@ class VertexProvider(_GoogleProvider):
                 "no Google Cloud project for Vertex AI: set GOOGLE_CLOUD_PROJECT or pass project=...",
                 env_var=VERTEX_PROJECT_ENV,
             )
-        headers = await self.credentials.headers()
-        headers.update({"content-type": "application/json", "user-agent": USER_AGENT})
-        return Endpoint(base, headers, timeout), vertex_model_path(project, location, request.model_name)
+        headers = {**endpoint.headers, **await self.credentials.headers()}
+        base = vertex_base_url(endpoint.base_url, location, self.api_version)
+        return Target(f"{base}/{vertex_model_path(str(project), location, model)}", headers)
 
     async def _embed(
-        self, endpoint: Endpoint, path: str, request: EmbedRequest, config: Mapping[str, Any]
+        self, endpoint: Endpoint, target: Target, request: EmbedRequest, config: Mapping[str, Any]
     ) -> tuple[list[list[float]], int]:
         provider, model = request.provider, model_path(request.model_name)
         texts = request.inputs
@@ -342,7 +337,7 @@ class VertexProvider(_GoogleProvider):
 
         async def one(body: Mapping[str, Any], method: str, count: int) -> tuple[list[list[float]], int]:
             async with gate:
-                data = await self._post(endpoint, f"{path}:{method}", body, provider)
+                data = await _post(endpoint, target, method, body)
             if method == "predict":
                 return embeddings.parse_vertex_predict(data, count, provider)
             return embeddings.parse_gemini(data, count, provider)

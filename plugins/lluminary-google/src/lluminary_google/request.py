@@ -1,4 +1,4 @@
-"""A :class:`~lluminary._types.ChatRequest` as a Gemini ``GenerateContentRequest`` body (camelCase JSON).
+"""A :class:`~lluminary.ChatRequest` as a Gemini ``GenerateContentRequest`` body (camelCase JSON).
 
 The same body serves the Gemini API and Vertex AI. Things worth knowing:
 
@@ -22,18 +22,20 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from lluminary._errors import RequestValidationError
-from lluminary._types import (
+from lluminary.sdk import (
     ChatRequest,
     ImagePart,
     Message,
     ReasoningConfig,
     ReasoningPart,
+    RequestValidationError,
     TextPart,
     Tool,
     ToolCallPart,
     ToolChoice,
     ToolResultPart,
+    image_base64,
+    map_options,
 )
 
 #: Prefix of the call ids this plugin synthesises for function calls that came without one.
@@ -44,6 +46,14 @@ SKIP_SIGNATURE = "skip_thought_signature_validator"
 #: Marks a :class:`ReasoningPart` ``redacted`` value that is a whole Gemini part, kept as JSON.
 RAW_PART_PREFIX = "gemini-part:"
 
+#: The request's generation settings, by their generationConfig names.
+GENERATION_OPTIONS = {
+    "max_tokens": "maxOutputTokens",
+    "temperature": "temperature",
+    "top_p": "topP",
+    "stop": "stopSequences",
+    "seed": "seed",
+}
 #: generationConfig fields a provider option may set directly (``{"google": {"top_k": 40}}``).
 GENERATION_FIELDS = frozenset(
     {
@@ -217,7 +227,7 @@ def function_response(part: ToolResultPart, call_names: Mapping[str, str]) -> di
 
 def image_part(part: ImagePart) -> dict[str, Any]:
     if part.data is not None:
-        return {"inlineData": {"mimeType": part.media_type, "data": base64.b64encode(part.data).decode("ascii")}}
+        return {"inlineData": {"mimeType": part.media_type, "data": image_base64(part)}}
     url = part.url or ""
     if url.startswith("data:"):
         header, _, payload = url.partition(",")
@@ -262,17 +272,7 @@ def function_calling_config(choice: ToolChoice) -> dict[str, Any]:
 
 
 def generation_config(request: ChatRequest, generation: int | None) -> dict[str, Any]:
-    config: dict[str, Any] = {}
-    if request.max_tokens is not None:
-        config["maxOutputTokens"] = request.max_tokens
-    if request.temperature is not None:
-        config["temperature"] = request.temperature
-    if request.top_p is not None:
-        config["topP"] = request.top_p
-    if request.stop:
-        config["stopSequences"] = list(request.stop)
-    if request.seed is not None:
-        config["seed"] = request.seed
+    config = map_options({}, request, GENERATION_OPTIONS)
     fmt = request.response_format
     if fmt is not None:
         config["responseMimeType"] = "application/json"

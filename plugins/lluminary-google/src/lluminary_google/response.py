@@ -36,12 +36,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lluminary._errors import ContentFilteredError, MalformedResponseError
-from lluminary._types import (
+from lluminary.sdk import (
     Citation,
     CitationEvent,
+    ContentFilteredError,
     Finish,
     FinishReason,
+    MalformedResponseError,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
