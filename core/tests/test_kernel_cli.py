@@ -23,6 +23,7 @@ import lluminary
 import lluminary._client
 import lluminary._plugins
 from lluminary._cli import make_cli
+from lluminary._convert import from_json
 from lluminary._errors import AuthenticationError, ConfigurationError, ServerError
 from lluminary._plugins import PluginManager
 from lluminary._scripted import ScriptedProvider
@@ -38,7 +39,6 @@ from lluminary._types import (
     TextPart,
     Usage,
     UsageEvent,
-    from_json,
 )
 
 CATALOGUE = (

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from lluminary import _types as types
+from lluminary._convert import from_dict, from_json, to_dict, to_json
 from lluminary._types import (
     ChatRequest,
     ChatResponse,
@@ -41,10 +42,6 @@ from lluminary._types import (
     TraceEvent,
     Usage,
     UsageEvent,
-    from_dict,
-    from_json,
-    to_dict,
-    to_json,
 )
 
 # Property tests may run on a loaded CI machine: no per-example deadline, no speed health check.

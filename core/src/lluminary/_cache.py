@@ -13,7 +13,8 @@ import time
 from collections import OrderedDict
 from typing import Protocol, Union, runtime_checkable
 
-from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, from_dict, to_dict
+from ._convert import from_dict, to_dict
+from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse
 
 CacheValue = Union[ChatResponse, EmbedResponse]
 CacheRequest = Union[ChatRequest, EmbedRequest]

@@ -192,7 +192,7 @@ def models_command(provider: str | None, as_json: bool) -> None:
     Prices are US dollars per million tokens; "-" means the catalogue does not say.
     """
     from ._client import Client
-    from ._types import to_dict
+    from ._convert import to_dict
 
     entries = sorted(Client().models(), key=lambda m: m.id)
     if provider:
@@ -261,7 +261,7 @@ def chat_command(
     shows it, goes to stderr, so stdout holds only the answer.
     """
     from ._client import Client
-    from ._types import to_json
+    from ._convert import to_json
 
     text = _read_prompt(prompt)
     kwargs: dict[str, Any] = {
@@ -368,7 +368,7 @@ def embed_command(model: str, texts: tuple[str, ...], dimensions: int | None, as
     Without TEXT, every non-blank line of stdin is one text.
     """
     from ._client import Client
-    from ._types import to_json
+    from ._convert import to_json
 
     inputs = list(texts) if texts else _read_lines()
     response = Client().embed(model, inputs, dimensions=dimensions)

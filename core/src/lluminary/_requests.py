@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from ._convert import from_dict
 from ._errors import RequestValidationError, register_secret
 from ._tools import tool_from_function, validate_tool
 from ._types import (
@@ -21,7 +22,6 @@ from ._types import (
     ToolCallPart,
     ToolChoice,
     ToolResultPart,
-    from_dict,
 )
 
 ToolLike = Tool | Callable[..., Any]

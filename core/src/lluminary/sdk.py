@@ -12,6 +12,7 @@ Importing this module does not import ``httpx2``: the transport does that when i
 from __future__ import annotations
 
 from ._cache import CacheBackend, cache_key, dumps as dump_cache_value, loads as load_cache_value
+from ._convert import from_dict, from_json, to_dict, to_json
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -102,10 +103,6 @@ from ._types import (
     TraceEvent,
     Usage,
     UsageEvent,
-    from_dict,
-    from_json,
-    to_dict,
-    to_json,
 )
 from ._wire import image_base64, image_data_url, map_options
 
