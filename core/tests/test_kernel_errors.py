@@ -299,17 +299,40 @@ async def test_translate_errors_keeps_the_cause() -> None:
     assert info.value.provider == "acme"
 
 
-async def test_one_pooled_client_per_configuration_and_loop() -> None:
-    first = http.client(timeout=30)
-    assert http.client(timeout=30) is first
-    other = http.client(timeout=5)
+async def test_one_transport_per_provider_and_pool_options_not_per_timeout() -> None:
+    from lluminary._transport import PoolOptions, Pools
+
+    pools = Pools()
+    first = pools.get("acme", PoolOptions())
+    assert pools.get("acme", PoolOptions()) is first
+    assert first.timeout(30) is first.timeout(30.0)  # the per-request timeout object is reused
+    assert first.timeout(5) != first.timeout(30)
+    other = pools.get("acme", PoolOptions(max_connections=7))
     assert other is not first
-    await http.aclose_all()
+    assert pools.get("other", PoolOptions()) is not first
+    assert len(pools) == 3
+    await pools.aclose()
     assert first.is_closed
     assert other.is_closed
-    fresh = http.client(timeout=30)
-    assert fresh is not first
-    await http.aclose_all()
+    assert pools.get("acme", PoolOptions()) is not first
+    await pools.aclose()
+
+
+def test_default_error_reads_the_usual_body_shapes() -> None:
+    cases = {
+        b'{"error": {"message": "bad key", "code": "invalid_api_key"}}': ("bad key", "invalid_api_key"),
+        b'{"error": {"message": "slow down", "type": "rate_limit"}}': ("slow down", "rate_limit"),
+        b'{"error": "plain"}': ("plain", None),
+        b'{"message": "top", "code": 7}': ("top", "7"),
+        b'{"detail": "nope"}': ("nope", None),
+        b"<html>Bad Gateway</html>": ("<html>Bad Gateway</html>", None),
+        b"": ("HTTP 502", None),
+    }
+    for body, (message, code) in cases.items():
+        err = http.default_error(502, body, {"x-request-id": "r-1"}, "acme")
+        assert (err.message, err.code, err.request_id, err.provider) == (message, code, "r-1", "acme")
+    assert type(http.default_error(429, b"{}", {"retry-after": "3"}, "acme")) is RateLimitError
+    assert http.default_error(429, b"{}", {"retry-after": "3"}, "acme").retry_after == 3.0
 
 
 def test_json_or_text() -> None:
