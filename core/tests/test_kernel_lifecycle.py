@@ -214,3 +214,14 @@ async def test_pool_settings_per_client_make_pools_of_their_own() -> None:
         await asyncio.gather(*(client.agenerate("echo:m", "hi") for _ in range(6)))
         assert server.opened <= 2
         await client.aclose()
+
+
+async def test_sync_close_from_a_running_loop_does_not_deadlock() -> None:
+    """Pools opened on the caller's loop are handed back to it when the sync close() runs on the
+    background loop, instead of waiting for a loop that is blocked in close() itself."""
+    async with Server() as server:
+        client, _ = client_for(providers={"echo": {"base_url": server.url, "api_key": "k-00000000"}})
+        await client.agenerate("echo:m", "hi")
+        client.close()  # blocks this loop until the background loop has closed what it can
+        await server.wait_closed()
+        assert client.closed

@@ -339,21 +339,17 @@ class Pools:
         return sum(len(t) for t in self._by_loop.values())
 
     async def aclose(self) -> None:
-        """Close every transport: those of the running loop here, those of a loop that still runs
-        elsewhere on that loop; a stopped loop's connections are already gone."""
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
+        """Close every transport: those of the running loop now; those of a loop that still runs
+        in another thread are handed to that loop (not awaited: that loop may be the one blocked
+        in a sync ``close()``); a stopped loop's connections are already gone."""
+        running = asyncio.get_running_loop()
         by_loop, self._by_loop = dict(self._by_loop), weakref.WeakKeyDictionary()
         for loop, transports in by_loop.items():
-            if loop is running:
-                for transport in transports.values():
+            for transport in transports.values():
+                if loop is running:
                     await transport.aclose()
-            elif loop.is_running() and not loop.is_closed():
-                for transport in transports.values():
-                    future = asyncio.run_coroutine_threadsafe(transport.aclose(), loop)
-                    await asyncio.wrap_future(future)
+                elif loop.is_running() and not loop.is_closed():
+                    asyncio.run_coroutine_threadsafe(transport.aclose(), loop)
 
 
 #: The pools used when no client is in scope (a provider called directly, in tests or scripts).
