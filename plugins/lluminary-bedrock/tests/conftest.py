@@ -54,9 +54,9 @@ def aws_sandbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Non
 @pytest_asyncio.fixture(autouse=True)
 async def close_pools() -> AsyncIterator[None]:
     yield
-    from lluminary._http import aclose_all
+    from lluminary._transport import default_pools
 
-    await aclose_all()
+    await default_pools.aclose()
 
 
 @pytest.fixture
@@ -65,6 +65,21 @@ def bedrock(fake_bedrock: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     for name, value in fake_bedrock.env().items():
         monkeypatch.setenv(name, value)
     return fake_bedrock
+
+
+@pytest.fixture
+def dev_profile(fake_bedrock: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """A shared config and credentials file with a profile ``dev``: the fake server's credentials,
+    region ``eu-west-3``. Returns the profile's name."""
+    config = tmp_path / "config"
+    config.write_text("[profile dev]\nregion = eu-west-3\n")
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        f"[dev]\naws_access_key_id = {fake_bedrock.ACCESS_KEY}\naws_secret_access_key = {fake_bedrock.SECRET_KEY}\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    return "dev"
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import threading
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from lluminary import _errors as errors
 from lluminary._types import Secret
 from lluminary_bedrock import BedrockProvider
-from lluminary_bedrock.config import Settings, model_path
+from lluminary_bedrock.config import Target, model_path
 from lluminary_testing.bedrock_server import sigv4_signature
 
 ARN = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -175,17 +174,9 @@ async def test_bearer_with_an_endpoint_needs_no_region(
 
 
 async def test_credentials_and_region_from_a_profile(
-    fake_bedrock: Any, provider: Any, chat: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    fake_bedrock: Any, dev_profile: str, provider: Any, chat: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = tmp_path / "config"
-    config.write_text("[profile dev]\nregion = eu-west-3\n")
-    credentials = tmp_path / "credentials"
-    credentials.write_text(
-        f"[dev]\naws_access_key_id = {fake_bedrock.ACCESS_KEY}\naws_secret_access_key = {fake_bedrock.SECRET_KEY}\n"
-    )
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
-    monkeypatch.setenv("AWS_PROFILE", "dev")
+    monkeypatch.setenv("AWS_PROFILE", dev_profile)
     monkeypatch.setenv("BEDROCK_ENDPOINT_URL", fake_bedrock.base_url)
     await provider.generate(chat("Hello"))
     assert "/eu-west-3/bedrock/aws4_request" in fake_bedrock.last_request.headers["authorization"]
@@ -218,28 +209,32 @@ async def test_no_region_is_a_configuration_error(provider: Any, chat: Any, monk
     assert caught.value.env_var == "AWS_REGION"
 
 
-async def test_endpoint_and_region_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = Settings()
+async def test_endpoint_and_region_resolution(provider: Any, chat: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     key = Secret("k-0123456789")
+
+    async def target(options: dict[str, Any] | None = None, base_url: str | None = None) -> Target:
+        request = chat("Hi", api_key=key, base_url=base_url, options={"bedrock": options or {}})
+        found: Target = await provider.target(provider.endpoint(request), request)
+        return found
+
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    target = await settings.target({}, api_key=key, base_url=None)
-    assert target.base_url == "https://bedrock-runtime.eu-central-1.amazonaws.com"
+    assert (await target()).base_url == "https://bedrock-runtime.eu-central-1.amazonaws.com"
     monkeypatch.setenv("AWS_REGION", "ap-northeast-1")
-    target = await settings.target({}, api_key=key, base_url=None)
-    assert (target.region, target.base_url) == (
-        "ap-northeast-1",
-        "https://bedrock-runtime.ap-northeast-1.amazonaws.com",
-    )
-    target = await settings.target({"region": "cn-north-1"}, api_key=key, base_url=None)
-    assert target.base_url == "https://bedrock-runtime.cn-north-1.amazonaws.com.cn"
+    found = await target()
+    assert (found.region, found.base_url) == ("ap-northeast-1", "https://bedrock-runtime.ap-northeast-1.amazonaws.com")
+    assert (await target({"region": "cn-north-1"})).base_url == "https://bedrock-runtime.cn-north-1.amazonaws.com.cn"
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "https://vpce.example/")
-    assert (await settings.target({}, api_key=key, base_url=None)).base_url == "https://vpce.example"
+    assert (await target()).base_url == "https://vpce.example"
     monkeypatch.setenv("BEDROCK_ENDPOINT_URL", "http://proxy.local:8080")
-    assert (await settings.target({}, api_key=key, base_url=None)).base_url == "http://proxy.local:8080"
-    target = await settings.target({"endpoint_url": "http://option.local"}, api_key=key, base_url=None)
-    assert target.base_url == "http://option.local"
-    assert (await settings.target({}, api_key=key, base_url="http://call.local/")).base_url == "http://call.local"
-    assert "k-0123456789" not in repr(target)
+    assert (await target()).base_url == "http://proxy.local:8080"
+    found = await target({"endpoint_url": "http://option.local"})
+    assert found.base_url == "http://option.local"
+    assert (await target(base_url="http://call.local/")).base_url == "http://call.local"
+    assert (await target({"endpoint_url": "http://option.local"}, "http://call.local")).base_url == "http://call.local"
+    assert found.source is None  # a Bedrock API key: nothing to sign with
+    assert "k-0123456789" not in repr(found)
+    with pytest.raises(errors.RequestValidationError, match="region"):
+        await target({"region": 1})
 
 
 async def test_credentials_are_resolved_off_the_loop_once(

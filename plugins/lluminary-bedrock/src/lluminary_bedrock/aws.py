@@ -13,7 +13,11 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from lluminary._errors import AuthenticationError, ConfigurationError, register_secret
+from lluminary.sdk import (
+    AuthenticationError,
+    ConfigurationError,
+    register_secret,
+)
 
 SIGNING_NAME = "bedrock"
 

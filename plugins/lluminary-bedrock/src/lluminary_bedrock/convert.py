@@ -15,15 +15,17 @@ from typing import Any
 
 import attrs
 
-from lluminary._errors import RequestValidationError
-from lluminary._types import (
+from lluminary.sdk import (
     ChatRequest,
     ImagePart,
     Message,
     Part,
     ReasoningPart,
+    RequestValidationError,
     ToolCallPart,
     ToolResultPart,
+    image_base64,
+    map_options,
 )
 
 from .modelids import base_model, is_claude
@@ -38,6 +40,8 @@ IMAGE_FORMATS = {
 }
 _EXTENSIONS = {"png": "png", "jpg": "jpeg", "jpeg": "jpeg", "gif": "gif", "webp": "webp"}
 
+#: The request's generation settings, by their ``inferenceConfig`` names (Converse has no seed).
+INFERENCE_OPTIONS = {"max_tokens": "maxTokens", "temperature": "temperature", "top_p": "topP", "stop": "stopSequences"}
 #: Where ``options={"bedrock": {"cache": True}}`` puts cache points.
 CACHE_TARGETS = ("system", "tools", "messages")
 
@@ -83,15 +87,7 @@ def converse_body(request: ChatRequest, options: Mapping[str, Any], provider: st
         if "system" in cache:
             body["system"].append({"cachePoint": dict(cache_point)})
 
-    inference: dict[str, Any] = {}
-    if request.max_tokens is not None:
-        inference["maxTokens"] = request.max_tokens
-    if request.temperature is not None:
-        inference["temperature"] = request.temperature
-    if request.top_p is not None:
-        inference["topP"] = request.top_p
-    if request.stop:
-        inference["stopSequences"] = list(request.stop)
+    inference = map_options({}, request, INFERENCE_OPTIONS)
 
     json_tool = _output(request, options, caps, body)
     tool_config = _tool_config(request, json_tool)
@@ -187,7 +183,7 @@ def tool_result_content(content: str) -> list[dict[str, Any]]:
 def image_block(part: ImagePart) -> dict[str, Any]:
     if part.data is not None:
         fmt = _format(part.media_type or "")
-        return {"format": fmt, "source": {"bytes": base64.b64encode(part.data).decode("ascii")}}
+        return {"format": fmt, "source": {"bytes": image_base64(part)}}
     url = part.url or ""
     if url.startswith("data:"):
         header, _, payload = url.partition(",")

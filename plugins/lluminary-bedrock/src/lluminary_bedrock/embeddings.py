@@ -17,8 +17,12 @@ from typing import Any
 
 import attrs
 
-from lluminary._errors import MalformedResponseError, RequestValidationError, UnsupportedError
-from lluminary._types import EmbedRequest
+from lluminary.sdk import (
+    EmbedRequest,
+    MalformedResponseError,
+    RequestValidationError,
+    UnsupportedError,
+)
 
 from .modelids import base_model
 

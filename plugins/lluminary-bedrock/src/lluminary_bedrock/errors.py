@@ -11,30 +11,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary import _errors as errors
-from lluminary._http import status_error
+from lluminary import sdk
 
 #: Exception type (as sent, with the stream's lower-case first letter folded) → error class.
-ERROR_TYPES: dict[str, type[errors.ProviderError]] = {
-    "validationexception": errors.InvalidRequestError,
-    "servicequotaexceededexception": errors.RateLimitError,
-    "accessdeniedexception": errors.PermissionDeniedError,
-    "resourcenotfoundexception": errors.NotFoundError,
-    "modeltimeoutexception": errors.APITimeoutError,
-    "modelerrorexception": errors.ServerError,
-    "modelstreamerrorexception": errors.ServerError,
-    "throttlingexception": errors.RateLimitError,
-    "modelnotreadyexception": errors.RateLimitError,
-    "internalserverexception": errors.ServerError,
-    "serviceunavailableexception": errors.OverloadedError,
+ERROR_TYPES: dict[str, type[sdk.ProviderError]] = {
+    "validationexception": sdk.InvalidRequestError,
+    "servicequotaexceededexception": sdk.RateLimitError,
+    "accessdeniedexception": sdk.PermissionDeniedError,
+    "resourcenotfoundexception": sdk.NotFoundError,
+    "modeltimeoutexception": sdk.APITimeoutError,
+    "modelerrorexception": sdk.ServerError,
+    "modelstreamerrorexception": sdk.ServerError,
+    "throttlingexception": sdk.RateLimitError,
+    "modelnotreadyexception": sdk.RateLimitError,
+    "internalserverexception": sdk.ServerError,
+    "serviceunavailableexception": sdk.OverloadedError,
     # Authentication failures, from AWS's request-signing front end.
-    "unrecognizedclientexception": errors.AuthenticationError,
-    "invalidsignatureexception": errors.AuthenticationError,
-    "incompletesignatureexception": errors.AuthenticationError,
-    "missingauthenticationtokenexception": errors.AuthenticationError,
-    "expiredtokenexception": errors.AuthenticationError,
-    "invalidclienttokenid": errors.AuthenticationError,
-    "signaturedoesnotmatch": errors.AuthenticationError,
+    "unrecognizedclientexception": sdk.AuthenticationError,
+    "invalidsignatureexception": sdk.AuthenticationError,
+    "incompletesignatureexception": sdk.AuthenticationError,
+    "missingauthenticationtokenexception": sdk.AuthenticationError,
+    "expiredtokenexception": sdk.AuthenticationError,
+    "invalidclienttokenid": sdk.AuthenticationError,
+    "signaturedoesnotmatch": sdk.AuthenticationError,
 }
 
 #: Message fragments (lower case) that make a validation error a context-length error.
@@ -78,40 +77,40 @@ def error_message(body: Any) -> str:
     return body.strip()[:500] if isinstance(body, str) else ""
 
 
-def classify(kind: str | None, message: str, status: int | None) -> type[errors.ProviderError] | None:
+def classify(kind: str | None, message: str, status: int | None) -> type[sdk.ProviderError] | None:
     """The error class a Bedrock exception name and message mean (None: let the status decide)."""
     lowered = message.lower()
     cls = ERROR_TYPES.get(kind.lower()) if kind else None
-    if cls in (None, errors.PermissionDeniedError) and status == 403 and any(m in lowered for m in BAD_KEY_MARKERS):
-        return errors.AuthenticationError
+    if cls in (None, sdk.PermissionDeniedError) and status == 403 and any(m in lowered for m in BAD_KEY_MARKERS):
+        return sdk.AuthenticationError
     if cls is None and status is not None and status != 400:
         return None
-    if cls in (errors.InvalidRequestError, None):
+    if cls in (sdk.InvalidRequestError, None):
         if any(m in lowered for m in CONTENT_FILTER_MARKERS):
-            return errors.ContentFilteredError
+            return sdk.ContentFilteredError
         if any(m in lowered for m in CONTEXT_MARKERS):
-            return errors.ContextLengthExceededError
+            return sdk.ContextLengthExceededError
     return cls
 
 
-def http_error(status: int, headers: Mapping[str, str], body: Any, provider: str) -> errors.ProviderError:
+def http_error(status: int, headers: Mapping[str, str], body: Any, provider: str) -> sdk.ProviderError:
     """The typed error for an HTTP error answer (``body`` parsed as JSON when it is JSON)."""
     kind = error_type(headers, body)
     message = error_message(body) or (f"{kind}" if kind else f"HTTP {status}")
-    return status_error(
+    return sdk.status_error(
         status, message, provider=provider, headers=headers, code=kind, cls=classify(kind, message, status)
     )
 
 
 def stream_exception(
     kind: str, message: str, headers: Mapping[str, str], provider: str, status: int | None = None
-) -> errors.ProviderError:
+) -> sdk.ProviderError:
     """The typed error for an exception sent inside a 200 stream. A ``modelStreamErrorException``
     carries the status the model behind Bedrock failed with: a 429 or an overload from there is
     a rate limit or an overload, not a plain server error."""
-    cls = classify(kind, message, None) or errors.ServerError
+    cls = classify(kind, message, None) or sdk.ServerError
     if kind.lower() == "modelstreamerrorexception" and status in (429, 503, 529):
-        cls = errors.RateLimitError if status == 429 else errors.OverloadedError
+        cls = sdk.RateLimitError if status == 429 else sdk.OverloadedError
     kwargs: dict[str, Any] = {
         "provider": provider,
         "status": status,

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from lluminary._types import ModelInfo
+from lluminary.sdk import (
+    ModelInfo,
+)
 
 from .modelids import base_model, profile_prefix
 

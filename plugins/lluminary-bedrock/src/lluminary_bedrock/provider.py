@@ -1,34 +1,21 @@
 """The Bedrock provider: Converse and ConverseStream, CountTokens, InvokeModel embeddings.
 
-Every call is one POST through the kernel's pooled ``httpx2`` client, authenticated with a Bedrock
-API key (``Authorization: Bearer``) or signed with SigV4 over the exact URL, headers and body bytes
-it sends.
+Every call is one POST over the SDK's pooled transport (the calling client's pool, per-request
+timeouts), authenticated with a Bedrock API key (``Authorization: Bearer``) or signed with SigV4
+over the exact URL, headers and body bytes it sends.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import struct
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from lluminary import _http as http
-from lluminary._errors import APIConnectionError, MalformedResponseError
-from lluminary._provider import Provider
-from lluminary._streaming import Accumulator
-from lluminary._types import (
-    ChatRequest,
-    ChatResponse,
-    EmbedRequest,
-    EmbedResponse,
-    ModelInfo,
-    StreamEvent,
-    Usage,
-)
+from lluminary import sdk
 
 from . import embeddings
-from .config import Settings, Target, model_path
+from .config import SPEC, Target, Targets, model_path
 from .convert import converse_body, count_tokens_body
 from .errors import http_error
 from .modelids import base_model
@@ -36,19 +23,19 @@ from .models import catalogue
 from .response import converse_events
 from .stream import ConverseStreamParser
 
-if TYPE_CHECKING:
-    import httpx2
-
 JSON = "application/json"
 EVENT_STREAM = "application/vnd.amazon.eventstream"
 
 
-class BedrockProvider(Provider):
-    """Amazon Bedrock Runtime. ``region``, ``endpoint_url``, ``profile`` and ``api_key`` fix the
-    configuration for every call; otherwise it comes from the call and the environment (see
+class BedrockProvider(sdk.HTTPProvider):
+    """Amazon Bedrock Runtime. ``region``, ``endpoint_url``, ``profile``, ``api_key`` and
+    ``timeout`` given here apply to every call unless the call or the calling client's
+    ``providers={"bedrock": {...}}`` (``region``, ``base_url``, ``profile``, ``api_key``,
+    ``timeout``) says otherwise; what none of them sets comes from the environment (see
     :mod:`lluminary_bedrock.config`)."""
 
     name = "bedrock"
+    spec = SPEC
 
     def __init__(
         self,
@@ -58,89 +45,103 @@ class BedrockProvider(Provider):
         region: str | None = None,
         endpoint_url: str | None = None,
         profile: str | None = None,
-        api_key: str | None = None,
+        api_key: str | sdk.Secret | None = None,
+        timeout: float | None = None,
+        settings: sdk.ProviderSettings | Mapping[str, Any] | None = None,
         embed_concurrency: int = embeddings.TITAN_CONCURRENCY,
     ) -> None:
-        super().__init__(name, prefixes=prefixes)
-        self.settings = Settings(region=region, endpoint_url=endpoint_url, profile=profile, api_key=api_key)
+        super().__init__(
+            name,
+            prefixes=prefixes,
+            settings=settings,
+            api_key=api_key,
+            base_url=endpoint_url,
+            timeout=timeout,
+            region=region,
+            profile=profile,
+        )
+        self.targets = Targets()
         self.embed_concurrency = max(1, embed_concurrency)
+
+    def error_from_response(
+        self, status: int, body: bytes, headers: Mapping[str, str], provider: str
+    ) -> sdk.ProviderError:
+        return http_error(status, headers, sdk.json_or_text(body), provider)
+
+    async def target(self, endpoint: sdk.Endpoint, request: sdk.ChatRequest | sdk.EmbedRequest) -> Target:
+        """Where this call goes and how it is signed (see :class:`~lluminary_bedrock.config.Targets`)."""
+        options = request.provider_options(request.provider)
+        return await self.targets.find(endpoint, options, call_base_url=request.base_url)
 
     # ------------------------------------------------------------------ chat
 
-    async def generate(self, request: ChatRequest) -> ChatResponse:
+    async def generate(self, request: sdk.ChatRequest) -> sdk.ChatResponse:
+        endpoint = self.endpoint(request)
         provider = request.provider
-        options = request.provider_options(provider)
-        prepared = converse_body(request, options, provider)
-        target = await self._target(request, options)
-        response = await self._post(target, model_path(request.model_name, "converse"), prepared.body, request, JSON)
-        answer = await self._json(response, provider)
-        accumulator = Accumulator(provider)
+        prepared = converse_body(request, request.provider_options(provider), provider)
+        target = await self.target(endpoint, request)
+        answer = await _post(endpoint, target, model_path(request.model_name, "converse"), prepared.body)
+        accumulator = sdk.Accumulator(provider)
         for event in converse_events(
-            answer,
+            answer.json(),
             provider=provider,
             model=request.model_name,
-            request_id=http.request_id(response.headers),
+            request_id=answer.request_id,
             json_tool=prepared.json_tool,
         ):
             accumulator.add(event)
         return accumulator.response()
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        import httpx2
-
+    async def stream(self, request: sdk.ChatRequest) -> AsyncIterator[sdk.StreamEvent]:
+        endpoint = self.endpoint(request)
         provider = request.provider
-        options = request.provider_options(provider)
-        prepared = converse_body(request, options, provider)
-        target = await self._target(request, options)
-        path = model_path(request.model_name, "converse-stream")
-        response = await self._post(target, path, prepared.body, request, EVENT_STREAM)
-        parser = ConverseStreamParser(provider, request.model_name, response.headers, prepared.json_tool)
-        frames = _Frames(provider)
-        try:
-            try:
-                async for chunk in response.aiter_bytes():
-                    for headers, payload in frames.feed(chunk):
-                        for event in parser.handle(headers, payload):
-                            yield event
-            except httpx2.TransportError as exc:
-                raise http.transport_error(exc, provider) from exc
-            frames.check_complete(response.headers)
+        prepared = converse_body(request, request.provider_options(provider), provider)
+        target = await self.target(endpoint, request)
+        url = target.base_url + model_path(request.model_name, "converse-stream")
+        body = sdk.dumps(prepared.body)
+        headers = await target.headers(endpoint, url, body, EVENT_STREAM)
+        async with endpoint.stream(url, body, headers=headers) as answer:
+            parser = ConverseStreamParser(provider, request.model_name, answer.headers, prepared.json_tool)
+            frames = _Frames(provider)
+            async for chunk in answer.aiter_bytes():
+                for message_headers, payload in frames.feed(chunk):
+                    for event in parser.handle(message_headers, payload):
+                        yield event
+            frames.check_complete(answer.headers)
             for event in parser.close():
                 yield event
-        finally:
-            await response.aclose()
 
-    async def count_tokens(self, request: ChatRequest) -> int:
+    async def count_tokens(self, request: sdk.ChatRequest) -> int:
         """Input tokens through ``/model/{id}/count-tokens`` (a foundation model id: an
         inference-profile prefix or ARN is reduced to the model it names)."""
+        endpoint = self.endpoint(request)
         provider = request.provider
-        options = request.provider_options(provider)
-        body = count_tokens_body(request, options, provider)
-        target = await self._target(request, options)
-        path = model_path(base_model(request.model_name), "count-tokens")
-        response = await self._post(target, path, body, request, JSON)
-        answer = await self._json(response, provider)
-        count = answer.get("inputTokens") if isinstance(answer, Mapping) else None
+        body = count_tokens_body(request, request.provider_options(provider), provider)
+        target = await self.target(endpoint, request)
+        answer = await _post(endpoint, target, model_path(base_model(request.model_name), "count-tokens"), body)
+        data = answer.json()
+        count = data.get("inputTokens") if isinstance(data, Mapping) else None
         if not isinstance(count, int):
-            raise MalformedResponseError("the count-tokens answer has no inputTokens", provider=provider)
+            raise sdk.MalformedResponseError("the count-tokens answer has no inputTokens", provider=provider)
         return count
 
     # ------------------------------------------------------------------ embeddings
 
-    async def embed(self, request: EmbedRequest) -> EmbedResponse:
+    async def embed(self, request: sdk.EmbedRequest) -> sdk.EmbedResponse:
+        endpoint = self.endpoint(request)
         provider = request.provider
         options = request.provider_options(provider)
         plan = embeddings.calls(request, options)
-        target = await self._target(request, options)
+        target = await self.target(endpoint, request)
         path = model_path(request.model_name, "invoke")
         limit = asyncio.Semaphore(int(options.get("concurrency", self.embed_concurrency)))
 
         async def run(call: embeddings.Call) -> tuple[embeddings.Call, list[list[float]], int]:
             async with limit:
-                response = await self._post(target, path, call.body, request, JSON)
-                answer = await self._json(response, provider)
-            found = embeddings.vectors(request.model_name, call, answer, provider)
-            return call, found, embeddings.tokens(answer, response.headers)
+                answer = await _post(endpoint, target, path, call.body)
+            data = answer.json()
+            found = embeddings.vectors(request.model_name, call, data, provider)
+            return call, found, embeddings.tokens(data, answer.headers)
 
         if len(plan) == 1:
             results = [await run(plan[0])]
@@ -159,59 +160,20 @@ class BedrockProvider(Provider):
             tokens += used
             for position, vector in zip(call.positions, found, strict=True):
                 vectors[position] = vector
-        return EmbedResponse(vectors, request.model_name, provider, Usage(input_tokens=tokens))
+        return sdk.EmbedResponse(vectors, request.model_name, provider, sdk.Usage(input_tokens=tokens))
 
     # ------------------------------------------------------------------ catalogue
 
-    def models(self) -> Iterable[ModelInfo]:
+    def models(self) -> Iterable[sdk.ModelInfo]:
         return catalogue(self.prefixes)
 
-    # ------------------------------------------------------------------ HTTP
 
-    async def _target(self, request: ChatRequest | EmbedRequest, options: Mapping[str, Any]) -> Target:
-        return await self.settings.target(options, api_key=request.api_key, base_url=request.base_url)
-
-    async def _post(
-        self,
-        target: Target,
-        path: str,
-        body: Mapping[str, Any],
-        request: ChatRequest | EmbedRequest,
-        accept: str,
-    ) -> httpx2.Response:
-        """POST ``body`` (signed as sent) and return the response, streaming; an error status is
-        read and raised as its typed error."""
-        provider = request.provider
-        url = target.base_url + path
-        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        headers = await target.headers(url, data, accept)
-        client = http.client(timeout=request.timeout)
-        outgoing = client.build_request("POST", url, content=data, headers=headers)
-        async with http.translate_errors(provider):
-            response = await client.send(outgoing, stream=True)
-        if response.status_code >= 400:
-            try:
-                async with http.translate_errors(provider):
-                    raw = await response.aread()
-            finally:
-                await response.aclose()
-            raise http_error(response.status_code, response.headers, http.json_or_text(raw), provider)
-        return response
-
-    async def _json(self, response: httpx2.Response, provider: str) -> Any:
-        try:
-            async with http.translate_errors(provider):
-                raw = await response.aread()
-        finally:
-            await response.aclose()
-        try:
-            return json.loads(raw)
-        except ValueError as exc:
-            raise MalformedResponseError(
-                f"the answer is not JSON: {exc}: {raw[:200]!r}",
-                provider=provider,
-                request_id=http.request_id(response.headers),
-            ) from None
+async def _post(endpoint: sdk.Endpoint, target: Target, path: str, body: Mapping[str, Any]) -> sdk.Answer:
+    """POST ``body`` (signed over the bytes sent) and read the whole answer; an error status raises
+    through :meth:`BedrockProvider.error_from_response`."""
+    url = target.base_url + path
+    data = sdk.dumps(body)
+    return await endpoint.post_json(url, data, headers=await target.headers(endpoint, url, data, JSON))
 
 
 class _Frames:
@@ -250,7 +212,7 @@ class _Frames:
             except StopIteration:
                 return
             except self._errors as exc:
-                raise MalformedResponseError(
+                raise sdk.MalformedResponseError(
                     f"broken event-stream frame: {type(exc).__name__}: {exc}", provider=self.provider
                 ) from None
             self._consumed += message.prelude.total_length
@@ -258,10 +220,10 @@ class _Frames:
 
     def check_complete(self, headers: Mapping[str, str]) -> None:
         if self._fed != self._consumed:
-            raise APIConnectionError(
+            raise sdk.APIConnectionError(
                 f"the event stream ended inside a frame ({self._fed - self._consumed} bytes left over)",
                 provider=self.provider,
-                request_id=http.request_id(headers),
+                request_id=sdk.request_id(headers),
             )
 
 

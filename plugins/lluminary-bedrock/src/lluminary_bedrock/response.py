@@ -1,6 +1,6 @@
 """Converse answers → unified events: stop reasons, usage, and the non-streamed response body.
 
-``generate`` builds its :class:`~lluminary._types.ChatResponse` by feeding the events of
+``generate`` builds its :class:`~lluminary.ChatResponse` by feeding the events of
 :func:`converse_events` to the kernel's accumulator, the same way a stream is accumulated, so the
 two paths cannot drift apart.
 """
@@ -11,12 +11,12 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from lluminary._errors import MalformedResponseError
-from lluminary._types import (
+from lluminary.sdk import (
     Citation,
     CitationEvent,
     Finish,
     FinishReason,
+    MalformedResponseError,
     ReasoningDelta,
     StreamEvent,
     TextDelta,

@@ -21,16 +21,15 @@ Unknown events and keys (payloads carry a random ``"p"`` padding key) are ignore
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from lluminary._errors import APIConnectionError, MalformedResponseError
-from lluminary._streaming import parse_arguments, partial_object
-from lluminary._types import (
+from lluminary.sdk import (
+    APIConnectionError,
     Citation,
     CitationEvent,
     Finish,
+    MalformedResponseError,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
@@ -39,6 +38,9 @@ from lluminary._types import (
     ToolCallPart,
     ToolCallStart,
     UsageEvent,
+    loads,
+    parse_arguments,
+    partial_object,
 )
 
 from .errors import stream_exception
@@ -122,7 +124,7 @@ class ConverseStreamParser:
 
     def _json(self, payload: bytes) -> dict[str, Any]:
         try:
-            data = json.loads(payload)
+            data = loads(payload)
         except ValueError as exc:
             raise MalformedResponseError(f"an event's payload is not JSON: {exc}", provider=self.provider) from None
         if not isinstance(data, dict):

@@ -11,27 +11,9 @@ import abc
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-from lluminary.sdk import (
-    Accumulator,
-    APIConnectionError,
-    ChatRequest,
-    ChatResponse,
-    ConfigurationError,
-    EmbedRequest,
-    EmbedResponse,
-    Endpoint,
-    HTTPProvider,
-    MalformedResponseError,
-    ModelInfo,
-    ProviderError,
-    ProviderSettings,
-    Secret,
-    StreamEvent,
-    Usage,
-    loads,
-)
+from lluminary import sdk
 
 from . import embeddings
 from .auth import VertexCredentials
@@ -63,22 +45,29 @@ FAMILY = frozenset({"google", "gemini", "vertex"})
 EMBED_CONCURRENCY = 8
 
 
-class _GoogleProvider(HTTPProvider, abc.ABC):
+class _GoogleProvider(sdk.HTTPProvider, abc.ABC):
     """What the Gemini API and Vertex AI share: the wire, the stream, the errors."""
 
     vertex = False
+    #: The API version a base URL without a path gets.
+    default_api_version: ClassVar[str]
 
     def __init__(
         self,
-        name: str | None = None,
         *,
+        api_key: str | sdk.Secret | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        api_version: str | None = None,
+        name: str | None = None,
         prefixes: Iterable[str] | None = None,
-        api_version: str,
-        settings: ProviderSettings | Mapping[str, Any] | None = None,
-        **given: Any,
+        settings: sdk.ProviderSettings | Mapping[str, Any] | None = None,
+        **more: Any,
     ) -> None:
-        super().__init__(name, prefixes=prefixes, settings=settings, **given)
-        self.api_version = api_version
+        super().__init__(
+            name, prefixes=prefixes, settings=settings, api_key=api_key, base_url=base_url, timeout=timeout, **more
+        )
+        self.api_version = api_version or self.default_api_version
         #: Prefixes whose reasoning parts (thoughts, signatures) this provider sends back.
         self.family = FAMILY | frozenset(self.prefixes)
 
@@ -86,26 +75,28 @@ class _GoogleProvider(HTTPProvider, abc.ABC):
 
     @abc.abstractmethod
     async def target(
-        self, endpoint: Endpoint, request: ChatRequest | EmbedRequest, options: Mapping[str, Any]
+        self, endpoint: sdk.Endpoint, request: sdk.ChatRequest | sdk.EmbedRequest, options: Mapping[str, Any]
     ) -> Target:
         """The model's URL and the headers of this call: the Gemini API and Vertex AI each say
         where their requests go and how they authenticate."""
 
-    def options(self, request: ChatRequest | EmbedRequest) -> Mapping[str, Any]:
+    def options(self, request: sdk.ChatRequest | sdk.EmbedRequest) -> Mapping[str, Any]:
         return request.provider_options(request.provider)
 
-    def build_headers(self, api_key: str | None, settings: ProviderSettings) -> dict[str, str]:
+    def build_headers(self, api_key: str | None, settings: sdk.ProviderSettings) -> dict[str, str]:
         headers = {"content-type": "application/json", "user-agent": USER_AGENT}
         if api_key:
             headers["x-goog-api-key"] = api_key
         return headers
 
-    def error_from_response(self, status: int, body: bytes, headers: Mapping[str, str], provider: str) -> ProviderError:
+    def error_from_response(
+        self, status: int, body: bytes, headers: Mapping[str, str], provider: str
+    ) -> sdk.ProviderError:
         return from_http(status, body, headers, provider)
 
     # ---- chat
 
-    async def generate(self, request: ChatRequest) -> ChatResponse:
+    async def generate(self, request: sdk.ChatRequest) -> sdk.ChatResponse:
         endpoint = self.endpoint(request)
         options = self.options(request)
         body = build_body(request, options, self.family)
@@ -115,14 +106,14 @@ class _GoogleProvider(HTTPProvider, abc.ABC):
         if err is not None:
             raise from_error_object(err, status=None, provider=request.provider)
         parser = ResponseParser(request.provider, request.model_name)
-        acc = Accumulator(request.provider)
+        acc = sdk.Accumulator(request.provider)
         for event in parser.feed(data):
             acc.add(event)
         for event in parser.close():
             acc.add(event)
         return acc.response()
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, request: sdk.ChatRequest) -> AsyncIterator[sdk.StreamEvent]:
         endpoint = self.endpoint(request)
         provider = request.provider
         options = self.options(request)
@@ -135,9 +126,9 @@ class _GoogleProvider(HTTPProvider, abc.ABC):
                 if not data:
                     continue
                 try:
-                    chunk = loads(data)
+                    chunk = sdk.loads(data)
                 except ValueError:
-                    raise MalformedResponseError(
+                    raise sdk.MalformedResponseError(
                         f"a stream frame is not JSON: {data[:200]!r}", provider=provider
                     ) from None
                 if isinstance(chunk, dict) and "error" in chunk:
@@ -147,13 +138,15 @@ class _GoogleProvider(HTTPProvider, abc.ABC):
                 for event in parser.feed(chunk):
                     yield event
             if answer.truncated:
-                raise APIConnectionError("the stream was cut off in the middle of an event", provider=provider)
+                raise sdk.APIConnectionError("the stream was cut off in the middle of an event", provider=provider)
         if not parser.finished:
-            raise APIConnectionError("the stream ended before the model finished (no finishReason)", provider=provider)
+            raise sdk.APIConnectionError(
+                "the stream ended before the model finished (no finishReason)", provider=provider
+            )
         for event in parser.close():
             yield event
 
-    async def count_tokens(self, request: ChatRequest) -> int:
+    async def count_tokens(self, request: sdk.ChatRequest) -> int:
         endpoint = self.endpoint(request)
         options = self.options(request)
         body = count_tokens_body(
@@ -163,23 +156,23 @@ class _GoogleProvider(HTTPProvider, abc.ABC):
         data = await _post(endpoint, target, "countTokens", body)
         total = data.get("totalTokens", 0) if isinstance(data, dict) else None
         if not isinstance(total, int):
-            raise MalformedResponseError(f"countTokens answered {data!r}", provider=request.provider)
+            raise sdk.MalformedResponseError(f"countTokens answered {data!r}", provider=request.provider)
         return total
 
     # ---- embeddings
 
-    async def embed(self, request: EmbedRequest) -> EmbedResponse:
+    async def embed(self, request: sdk.EmbedRequest) -> sdk.EmbedResponse:
         endpoint = self.endpoint(request)
         options = self.options(request)
         config = embeddings.embed_config(request, options)
         if not request.inputs:
-            return EmbedResponse([], request.model_name, request.provider)
+            return sdk.EmbedResponse([], request.model_name, request.provider)
         target = await self.target(endpoint, request, options)
         vectors, tokens = await self._embed(endpoint, target, request, config)
-        return EmbedResponse(vectors, request.model_name, request.provider, Usage(input_tokens=tokens))
+        return sdk.EmbedResponse(vectors, request.model_name, request.provider, sdk.Usage(input_tokens=tokens))
 
     async def _embed(
-        self, endpoint: Endpoint, target: Target, request: EmbedRequest, config: Mapping[str, Any]
+        self, endpoint: sdk.Endpoint, target: Target, request: sdk.EmbedRequest, config: Mapping[str, Any]
     ) -> tuple[list[list[float]], int]:
         provider, model = request.provider, model_path(request.model_name)
         texts = request.inputs
@@ -196,11 +189,11 @@ class _GoogleProvider(HTTPProvider, abc.ABC):
             tokens += used
         return vectors, tokens
 
-    def models(self) -> Iterable[ModelInfo]:
+    def models(self) -> Iterable[sdk.ModelInfo]:
         return catalogue(self.prefixes)
 
 
-async def _post(endpoint: Endpoint, target: Target, method: str, body: Mapping[str, Any]) -> Any:
+async def _post(endpoint: sdk.Endpoint, target: Target, method: str, body: Mapping[str, Any]) -> Any:
     """POST ``body`` to one of the model's methods; the answer's JSON (an error status raises
     through :meth:`_GoogleProvider.error_from_response`)."""
     answer = await endpoint.post_json(target.url(method), body, headers=target.headers)
@@ -219,38 +212,18 @@ class GeminiProvider(_GoogleProvider):
     name = "google"
     prefixes = ("google", "gemini")
     spec = GEMINI_SPEC
+    default_api_version = GEMINI_API_VERSION
 
-    def __init__(
-        self,
-        *,
-        api_key: str | Secret | None = None,
-        base_url: str | None = None,
-        timeout: float | None = None,
-        api_version: str = GEMINI_API_VERSION,
-        name: str | None = None,
-        prefixes: Iterable[str] | None = None,
-        settings: ProviderSettings | Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(
-            name,
-            prefixes=prefixes,
-            api_version=api_version,
-            settings=settings,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-        )
-
-    def options(self, request: ChatRequest | EmbedRequest) -> Mapping[str, Any]:
+    def options(self, request: sdk.ChatRequest | sdk.EmbedRequest) -> Mapping[str, Any]:
         base = request.provider_options("google")
         own = request.provider_options(request.provider) if request.provider != "google" else {}
         return {**base, **own} if own else base
 
     async def target(
-        self, endpoint: Endpoint, request: ChatRequest | EmbedRequest, options: Mapping[str, Any]
+        self, endpoint: sdk.Endpoint, request: sdk.ChatRequest | sdk.EmbedRequest, options: Mapping[str, Any]
     ) -> Target:
         if not endpoint.api_key:
-            raise ConfigurationError(
+            raise sdk.ConfigurationError(
                 "no Gemini API key: set the GEMINI_API_KEY (or GOOGLE_API_KEY) environment variable or pass api_key=...",
                 env_var=API_KEY_HINT_ENV,
             )
@@ -274,36 +247,18 @@ class VertexProvider(_GoogleProvider):
     prefixes = ("vertex",)
     spec = VERTEX_SPEC
     vertex = True
+    default_api_version = VERTEX_API_VERSION
 
     def __init__(
-        self,
-        *,
-        project: str | None = None,
-        location: str | None = None,
-        credentials: Any | None = None,
-        api_key: str | Secret | None = None,
-        base_url: str | None = None,
-        timeout: float | None = None,
-        api_version: str = VERTEX_API_VERSION,
-        name: str | None = None,
-        prefixes: Iterable[str] | None = None,
-        settings: ProviderSettings | Mapping[str, Any] | None = None,
+        self, *, project: str | None = None, location: str | None = None, credentials: Any | None = None, **given: Any
     ) -> None:
-        super().__init__(
-            name,
-            prefixes=prefixes,
-            api_version=api_version,
-            settings=settings,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            project=project,
-            location=location,
-        )
+        """``given``: ``api_key`` (express mode), ``base_url``, ``timeout``, ``api_version``,
+        ``name``, ``prefixes`` and ``settings``, as for :class:`GeminiProvider`."""
+        super().__init__(project=project, location=location, **given)
         self.credentials = VertexCredentials(credentials, provider=self.name)
 
     async def target(
-        self, endpoint: Endpoint, request: ChatRequest | EmbedRequest, options: Mapping[str, Any]
+        self, endpoint: sdk.Endpoint, request: sdk.ChatRequest | sdk.EmbedRequest, options: Mapping[str, Any]
     ) -> Target:
         extra = endpoint.extra
         model = request.model_name
@@ -320,7 +275,7 @@ class VertexProvider(_GoogleProvider):
         if not project:
             project = await self.credentials.project()
         if not project:
-            raise ConfigurationError(
+            raise sdk.ConfigurationError(
                 "no Google Cloud project for Vertex AI: set GOOGLE_CLOUD_PROJECT or pass project=...",
                 env_var=VERTEX_PROJECT_ENV,
             )
@@ -329,7 +284,7 @@ class VertexProvider(_GoogleProvider):
         return Target(f"{base}/{vertex_model_path(str(project), location, model)}", headers)
 
     async def _embed(
-        self, endpoint: Endpoint, target: Target, request: EmbedRequest, config: Mapping[str, Any]
+        self, endpoint: sdk.Endpoint, target: Target, request: sdk.EmbedRequest, config: Mapping[str, Any]
     ) -> tuple[list[list[float]], int]:
         provider, model = request.provider, model_path(request.model_name)
         texts = request.inputs
