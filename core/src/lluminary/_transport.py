@@ -354,3 +354,8 @@ class Pools:
 
 #: The pools used when no client is in scope (a provider called directly, in tests or scripts).
 default_pools = Pools()
+
+
+async def aclose_default_pools() -> None:
+    """Close the process-wide pools of providers called outside any client (tests, scripts)."""
+    await default_pools.aclose()

@@ -66,7 +66,15 @@ from ._streaming import (
     parse_arguments,
     partial_object,
 )
-from ._transport import Answer, DataFrameDecoder, ErrorMapper, PoolOptions, StreamAnswer, Transport
+from ._transport import (
+    Answer,
+    DataFrameDecoder,
+    ErrorMapper,
+    PoolOptions,
+    StreamAnswer,
+    Transport,
+    aclose_default_pools,
+)
 from ._types import (
     ChatRequest,
     ChatResponse,
@@ -121,6 +129,7 @@ __all__ = [
     "Answer",
     "StreamAnswer",
     "ErrorMapper",
+    "aclose_default_pools",
     # frames and JSON
     "SSEDecoder",
     "SSEEvent",
