@@ -115,33 +115,9 @@ class EventStream:
         """Run ``aborter`` if the stream fails (the error) or is closed before it finishes (None)."""
         self._aborters.append(aborter)
 
-    async def events(self) -> AsyncIterator[StreamEvent]:
+    def events(self) -> AsyncIterator[StreamEvent]:
         """Every event, in order; accumulates them and settles the stream at the end."""
-        iterator = self._iterator
-        add = self.accumulator.add
-        settled = False
-        try:
-            first = self.first
-            if first is not None:
-                self.first = None
-                add(first)
-                yield first
-            async for event in iterator:
-                add(event)
-                yield event
-            await self._finish()
-            settled = True
-        except GeneratorExit:
-            raise
-        except BaseException as exc:
-            if not settled:
-                settled = True
-                self._abort(exc)
-            raise
-        finally:
-            await _aclose(iterator)
-            if not settled:
-                await self._closed_early()
+        return drive(self)
 
     async def _finish(self) -> None:
         response = self.accumulator.response()
@@ -164,6 +140,41 @@ class EventStream:
                 pass
             return
         self._abort(None)
+
+
+async def drive(
+    source: EventStream | None, opener: Callable[[], Awaitable[EventStream]] | None = None
+) -> AsyncIterator[StreamEvent]:
+    """The events of ``source`` (or of the stream ``opener`` opens on the first read): one
+    generator layer per event, which accumulates and settles the stream at the end."""
+    if source is None:
+        assert opener is not None
+        source = await opener()
+    iterator = source._iterator
+    add = source.accumulator.add
+    settled = False
+    try:
+        first = source.first
+        if first is not None:
+            source.first = None
+            add(first)
+            yield first
+        async for event in iterator:
+            add(event)
+            yield event
+        await source._finish()
+        settled = True
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        if not settled:
+            settled = True
+            source._abort(exc)
+        raise
+    finally:
+        await _aclose(iterator)
+        if not settled:
+            await source._closed_early()
 
 
 class _Fixed:

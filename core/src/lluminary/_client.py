@@ -80,8 +80,8 @@ class Client:
         self.budget = budget
         self.cache_ttl = cache_ttl
         self.cache_timeout = cache_timeout
-        self.usage = Usage()
-        self.cost = Cost()
+        self._tokens = [0, 0, 0, 0, 0]  # the running Usage, as plain counters (no object per call)
+        self._spent = [0.0, 0.0, 0.0, 0.0]  # the running Cost, likewise
         self.calls = 0
         if cache is None:
             cache = os.environ.get(CACHE_ENV) or False
@@ -100,6 +100,7 @@ class Client:
         self._catalogue: Catalogue | None = None
         self._catalogue_generation = -1
         self._chain: Handler | None = None
+        self._fallback_chain: Handler | None = None
         self._chain_generation = -1
         self._tracing = False
         self.closed = False
@@ -176,6 +177,10 @@ class Client:
         chain = self._chain
         if chain is None or self._chain_generation != self.plugins.generation:
             chain = self._build_chain()
+        if call.fallbacks:
+            fallback = self._fallback_chain
+            assert fallback is not None
+            return await fallback(call)
         return await chain(call)
 
     def _new_call(
@@ -219,13 +224,15 @@ class Client:
             steps.append(BudgetStep())
         if self._cache_spec is not False:
             steps.append(CacheStep(self.cache_ttl, self.cache_timeout))
-        steps.append(FallbackStep())
+        # The fallback step is in a second chain, used by calls that have fallbacks.
+        inner: list[Middleware] = []
         if self.retry.max_attempts > 1:
-            steps.append(RetryStep(self.retry))
+            inner.append(RetryStep(self.retry))
         if self.tracing:
-            steps.append(TraceStep())
-        steps.append(CostStep())
-        self._chain = compose(steps, ProviderCall())
+            inner.append(TraceStep())
+        inner.append(CostStep())
+        self._chain = compose([*steps, *inner], ProviderCall())
+        self._fallback_chain = compose([*steps, FallbackStep(), *inner], ProviderCall())
         self._chain_generation = self.plugins.generation
         return self._chain
 
@@ -242,16 +249,40 @@ class Client:
 
     def account(self, model: str, usage: Usage) -> Cost | None:
         """Add a finished call to the running totals; returns its cost when the price is known."""
-        cost = compute_cost(usage, self._models().get(model))
-        self.usage = self.usage + usage
+        catalogue = self._catalogue
+        if catalogue is None or self._catalogue_generation != self.plugins.generation:
+            catalogue = self._models()
+        cost = compute_cost(usage, catalogue.get(model))
+        tokens = self._tokens
+        tokens[0] += usage.input_tokens
+        tokens[1] += usage.output_tokens
+        tokens[2] += usage.cache_read_tokens
+        tokens[3] += usage.cache_write_tokens
+        tokens[4] += usage.reasoning_tokens
         if cost is not None:
-            self.cost = self.cost + cost
+            spent = self._spent
+            spent[0] += cost.input
+            spent[1] += cost.output
+            spent[2] += cost.cache_read
+            spent[3] += cost.cache_write
         self.calls += 1
         return cost
 
+    @property
+    def usage(self) -> Usage:
+        """Tokens used by every call this client finished."""
+        return Usage(*self._tokens)
+
+    @property
+    def cost(self) -> Cost:
+        """What this client spent, in US dollars (calls whose model has a price)."""
+        return Cost(*self._spent)
+
     def check_budget(self) -> None:
-        if self.budget is not None and self.cost.total >= self.budget:
-            raise BudgetExceededError(self.cost.total, self.budget)
+        if self.budget is not None:
+            spent = sum(self._spent)
+            if spent >= self.budget:
+                raise BudgetExceededError(spent, self.budget)
 
     # ------------------------------------------------------------------ caches and stores
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import _loop
-from ._call import Call, EventStream
+from ._call import Call, EventStream, drive
 from ._errors import LluminaryError
 from ._types import ChatRequest, ChatResponse, StreamEvent, TextDelta
 
@@ -36,7 +36,6 @@ class AsyncStream:
         self.call = call
         self._source: EventStream | None = None
         self._events: AsyncIterator[StreamEvent] | None = None
-        self._closed = False
 
     @property
     def request(self) -> ChatRequest:
@@ -44,27 +43,22 @@ class AsyncStream:
         assert isinstance(request, ChatRequest)
         return request
 
-    def __aiter__(self) -> AsyncStream:
-        return self
-
-    def __anext__(self) -> Awaitable[StreamEvent]:
+    def __aiter__(self) -> AsyncIterator[StreamEvent]:
+        # The generator itself: `async for` then resumes it directly, with no Python-level
+        # __anext__ per event. A failed or closed stream is done; it is never sent again.
         events = self._events
         if events is None:
-            return self._open()
-        return events.__anext__()
+            events = self._events = drive(None, self._open)
+        return events
 
-    async def _open(self) -> StreamEvent:
-        if self._closed:
-            raise StopAsyncIteration
-        try:
-            source = await self.client.run(self.call)
-        except BaseException:
-            self._closed = True  # a failed call is not sent again by a later read
-            raise
+    def __anext__(self) -> Awaitable[StreamEvent]:
+        return self.__aiter__().__anext__()
+
+    async def _open(self) -> EventStream:
+        source = await self.client.run(self.call)
         assert isinstance(source, EventStream)
         self._source = source
-        self._events = events = source.events()
-        return await events.__anext__()
+        return source
 
     @property
     def final(self) -> ChatResponse | None:
@@ -97,10 +91,7 @@ class AsyncStream:
         return self._source.accumulator.text if self._source is not None else ""
 
     async def aclose(self) -> None:
-        self._closed = True
-        events = self._events
-        if events is not None:
-            await events.aclose()  # type: ignore[attr-defined]
+        await self.__aiter__().aclose()  # type: ignore[attr-defined]
 
     async def __aenter__(self) -> AsyncStream:
         return self
