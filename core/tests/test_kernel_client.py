@@ -826,7 +826,7 @@ def test_cache_key_never_contains_the_api_key() -> None:
     with_key = build_chat_request("scripted:m", "Hi", api_key=key)
     assert cache_key(with_key) == cache_key(build_chat_request("scripted:m", "Hi"))
     assert key not in cache_key(with_key)
-    assert cache_key(with_key).startswith("lluminary:v1:")
+    assert cache_key(with_key).startswith("lluminary:v2:")
 
 
 class FlakyBackend:

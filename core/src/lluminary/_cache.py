@@ -18,7 +18,7 @@ from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse
 
 CacheValue = Union[ChatResponse, EmbedResponse]
 CacheRequest = Union[ChatRequest, EmbedRequest]
-KEY_VERSION = "v1"
+KEY_VERSION = "v2"  # v2: the key material is serialised by orjson
 
 _CHAT_KEY_FIELDS = (
     "model",
@@ -69,8 +69,10 @@ def cache_key(request: ChatRequest | EmbedRequest) -> str:
     fields = _CHAT_KEY_FIELDS if isinstance(request, ChatRequest) else _EMBED_KEY_FIELDS
     material = {name: data[name] for name in fields}
     material["kind"] = "chat" if isinstance(request, ChatRequest) else "embed"
-    blob = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return f"lluminary:{KEY_VERSION}:{hashlib.sha256(blob.encode('utf-8')).hexdigest()}"
+    import orjson
+
+    blob = orjson.dumps(material, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+    return f"lluminary:{KEY_VERSION}:{hashlib.sha256(blob).hexdigest()}"
 
 
 def dumps(value: CacheValue) -> bytes:
