@@ -330,3 +330,80 @@ async def test_embed_requests_are_evolved_by_steps_like_chat() -> None:
     client, provider, _ = make(EmbedResponse([[1.0]], "e", "scripted"), middleware=[Upper()])
     await client.aembed("scripted:e", "quiet")
     assert provider.requests[0].inputs == ("QUIET",)
+
+
+# --------------------------------------------------------------------------- stores and caches by URL
+
+
+class Closable:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.closed = False
+
+    async def get(self, key: str, *, request: Any = None) -> Any:
+        return None
+
+    async def set(self, key: str, value: Any, *, request: Any = None, ttl: float | None = None) -> None:
+        return None
+
+    async def clear(self) -> None:
+        return None
+
+    async def upsert(self, items: Any) -> None:
+        return None
+
+    async def query(self, vector: Any, *, top_k: int = 10, filter: Any = None) -> list[Any]:
+        return []
+
+    async def delete(self, ids: Any) -> None:
+        return None
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+class Backends:
+    """A plugin serving ``box://`` caches and stores: a new object for every open."""
+
+    def __init__(self) -> None:
+        self.opened: list[Closable] = []
+
+    def _open(self, url: str) -> Closable | None:
+        if not url.startswith("box:"):
+            return None
+        self.opened.append(Closable(url))
+        return self.opened[-1]
+
+    @lluminary.hookimpl
+    def lluminary_cache(self, url: str) -> Any:
+        return self._open(url)
+
+    @lluminary.hookimpl
+    def lluminary_store(self, url: str) -> Any:
+        return self._open(url)
+
+
+async def test_open_store_and_open_cache_resolve_through_the_hooks_and_close_with_the_client() -> None:
+    backends = Backends()
+    client, _, pm = make()
+    pm.register(backends)
+    store = client.open_store("box:///vectors")
+    cache = client.open_cache("box://cache")
+    assert [b.url for b in backends.opened] == ["box:///vectors", "box://cache"]
+    with pytest.raises(lluminary.PluginError, match="no vector store serves 'nothing://x'"):
+        client.open_store("nothing://x")
+    await client.aclose()
+    assert store.closed  # type: ignore[attr-defined]
+    assert cache.closed  # type: ignore[attr-defined]
+
+
+def test_a_cache_url_gets_one_backend_per_event_loop() -> None:
+    backends = Backends()
+    client, _, pm = make(reply(), reply(), cache="box://shared")
+    pm.register(backends)
+    client.generate("scripted:m", "on the background loop")
+    asyncio.run(client.agenerate("scripted:m", "on a loop of its own"))
+    assert len(backends.opened) == 2  # one backend per loop: connections never cross loops
+    client.close()
+    assert backends.opened[0].closed  # the background loop's, closed there
+    assert not backends.opened[1].closed  # its loop is gone, and its connections with it

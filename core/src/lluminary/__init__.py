@@ -46,6 +46,7 @@ _EXPORTS = {
     "trace_parent": "tracing",
     "TraceWarning": "tracing",
     "CacheWarning": "middleware.cache",
+    "PluginLoadWarning": "plugins",
     "ProviderSettings": "settings",
     # extension points
     "Provider": "provider",
@@ -130,6 +131,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from ._api import (
+        aclose as aclose,
         aembed as aembed,
         agenerate as agenerate,
         astream as astream,
@@ -171,6 +173,7 @@ if TYPE_CHECKING:
     )
     from ._hookspecs import hookimpl as hookimpl
     from ._middleware.cache import CacheWarning as CacheWarning
+    from ._plugins import PluginLoadWarning as PluginLoadWarning
     from ._provider import Provider as Provider
     from ._retry import RetryPolicy as RetryPolicy
     from ._settings import ProviderSettings as ProviderSettings

@@ -330,7 +330,15 @@ class Client:
             return
         self.closed = True
         errors: list[BaseException] = []
-        closables: list[Any] = [*self._caches.values(), *self._opened]
+        running = asyncio.get_running_loop()
+        closables: list[Any] = list(self._opened)
+        for loop, backend in list(self._caches.items()):
+            if loop is running:
+                closables.append(backend)
+            elif loop.is_running() and not loop.is_closed():
+                # A backend belongs to its loop; that loop may be blocked in a sync close().
+                asyncio.run_coroutine_threadsafe(backend.close(), loop)
+            # A closed loop took its backend's connections with it.
         if not isinstance(self._cache_spec, (str, bool)):
             closables.append(self._cache_spec)
         self._caches = weakref.WeakKeyDictionary()

@@ -163,6 +163,11 @@ class SyncStream:
         return self._stream.final
 
     @property
+    def cached(self) -> bool:
+        """Whether the answer is replayed from the cache."""
+        return self._stream.cached
+
+    @property
     def text(self) -> str:
         return self._stream.text
 
