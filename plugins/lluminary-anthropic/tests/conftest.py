@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lluminary._http import aclose_all
 from lluminary._requests import build_chat_request
 from lluminary._streaming import Accumulator
 from lluminary._types import ChatRequest, ChatResponse, StreamEvent
+from lluminary.sdk import aclose_default_pools
 from lluminary_anthropic import AnthropicProvider
 from lluminary_testing.server import Fault, Reply, sse
 
@@ -90,4 +90,4 @@ async def harness(fake_anthropic: Any, provider: AnthropicProvider) -> AsyncIter
     try:
         yield Harness(fake_anthropic, provider)
     finally:
-        await aclose_all()
+        await aclose_default_pools()

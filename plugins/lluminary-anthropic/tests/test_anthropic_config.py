@@ -10,6 +10,7 @@ import pytest
 
 from lluminary import _errors as errors
 from lluminary._types import Message, ReasoningConfig, ResponseFormat, Tool
+from lluminary.sdk import aclose_default_pools
 from lluminary_anthropic import AnthropicProvider
 from lluminary_testing import ErrorScenario, Scenario
 
@@ -43,7 +44,6 @@ async def test_base_url_from_the_environment(harness: Any, monkeypatch: pytest.M
 
 async def test_a_second_prefix_with_its_own_configuration(fake_anthropic: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from lluminary._client import Client
-    from lluminary._http import aclose_all
     from lluminary._plugins import PluginManager
 
     monkeypatch.setenv("PROXY_KEY", "proxy-secret-123")
@@ -52,12 +52,10 @@ async def test_a_second_prefix_with_its_own_configuration(fake_anthropic: Any, m
     plugins.register(proxy, name="claude-proxy")
     client = Client(cache=False, plugins=plugins)
     fake_anthropic.script(Scenario(text="via proxy", usage=__import__("lluminary").Usage(1000, 1000)))
-    try:
+    async with client:
         response = await client.agenerate(
             "claude-proxy:claude-haiku-4-5", "Hi", options={"claude-proxy": {"top_k": 3}, "anthropic": {"top_k": 9}}
         )
-    finally:
-        await aclose_all()
     assert response.text == "via proxy"
     assert response.provider == "claude-proxy"
     assert fake_anthropic.last_request.headers["x-api-key"] == "proxy-secret-123"
@@ -68,7 +66,6 @@ async def test_a_second_prefix_with_its_own_configuration(fake_anthropic: Any, m
 
 
 async def test_options_under_the_anthropic_name_reach_a_second_prefix(fake_anthropic: Any) -> None:
-    from lluminary._http import aclose_all
     from lluminary._requests import build_chat_request
 
     proxy = AnthropicProvider("claude-proxy", api_key="k-123456", base_url=fake_anthropic.base_url)
@@ -76,7 +73,7 @@ async def test_options_under_the_anthropic_name_reach_a_second_prefix(fake_anthr
     try:
         await proxy.generate(build_chat_request("claude-proxy:claude-x", "Hi", options={"anthropic": {"top_k": 2}}))
     finally:
-        await aclose_all()
+        await aclose_default_pools()
     assert fake_anthropic.last_request.json()["top_k"] == 2
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lluminary._http import aclose_all
 from lluminary._requests import build_chat_request, build_embed_request
 from lluminary._types import ChatRequest, EmbedRequest
+from lluminary.sdk import aclose_default_pools
 from lluminary_cohere import CohereProvider
 
 KEY = "co-test-key-0123456789abcdef"
@@ -27,7 +27,7 @@ def _no_cohere_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest_asyncio.fixture(autouse=True)
 async def _close_pools() -> AsyncIterator[None]:
     yield
-    await aclose_all()
+    await aclose_default_pools()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from lluminary._errors import AuthenticationError, ConfigurationError, NotFoundE
 from lluminary._requests import build_chat_request
 from lluminary._types import Secret
 from lluminary_cohere import CohereProvider
-from lluminary_cohere.config import resolve_base_url
+from lluminary_cohere.config import normalise_base_url
 from lluminary_testing import ErrorScenario, Scenario
 
 MODEL = "cohere:command-a-03-2025"
@@ -81,13 +81,26 @@ async def test_base_url_from_environment_and_per_call(fake_cohere: Any, monkeypa
         ("https://proxy.test/cohere/v2", "https://proxy.test/cohere"),
     ],
 )
-def test_base_url_normalised(given: str, expected: str) -> None:
-    assert resolve_base_url(given, None) == expected
-    assert resolve_base_url(None, given) == expected
+@pytest.mark.asyncio
+async def test_base_url_normalised(given: str, expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert normalise_base_url(given) == expected
+    # whichever layer it comes from: the call, the provider object, the environment
+    assert (
+        CohereProvider(api_key="k-123456").endpoint(build_chat_request(MODEL, "Hi", base_url=given)).base_url
+        == expected
+    )
+    assert (
+        CohereProvider(api_key="k-123456", base_url=given).endpoint(build_chat_request(MODEL, "Hi")).base_url
+        == expected
+    )
+    monkeypatch.setenv("CO_API_URL", given)
+    assert CohereProvider(api_key="k-123456").endpoint(build_chat_request(MODEL, "Hi")).base_url == expected
 
 
-def test_default_base_url() -> None:
-    assert resolve_base_url(None, None) == "https://api.cohere.com"
+@pytest.mark.asyncio
+async def test_default_base_url() -> None:
+    endpoint = CohereProvider(api_key="k-123456").endpoint(build_chat_request(MODEL, "Hi"))
+    assert endpoint.base_url == "https://api.cohere.com"
 
 
 @pytest.mark.asyncio

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from lluminary._errors import RequestValidationError
+from lluminary.sdk import RequestValidationError
 
 TARGETS = frozenset({"auto", "tools", "system", "messages"})
 _NOT_CACHEABLE = frozenset({"thinking", "redacted_thinking"})

@@ -1,4 +1,4 @@
-"""Anthropic error answers → lluminary's typed errors.
+"""Anthropic error answers → lluminary's typed sdk.
 
 The body is ``{"type": "error", "error": {"type", "message"}, "request_id"}``; its ``error.type``
 decides the class (the status only when the type is unknown). The request id comes from the body
@@ -12,21 +12,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary import _errors as errors
-from lluminary._http import json_or_text, status_error
+from lluminary import sdk
 
 #: Anthropic ``error.type`` → error class
-ERROR_TYPES: dict[str, type[errors.ProviderError]] = {
-    "invalid_request_error": errors.InvalidRequestError,
-    "authentication_error": errors.AuthenticationError,
-    "billing_error": errors.PermissionDeniedError,
-    "permission_error": errors.PermissionDeniedError,
-    "not_found_error": errors.NotFoundError,
-    "request_too_large": errors.InvalidRequestError,
-    "rate_limit_error": errors.RateLimitError,
-    "api_error": errors.ServerError,
-    "timeout_error": errors.APITimeoutError,
-    "overloaded_error": errors.OverloadedError,
+ERROR_TYPES: dict[str, type[sdk.ProviderError]] = {
+    "invalid_request_error": sdk.InvalidRequestError,
+    "authentication_error": sdk.AuthenticationError,
+    "billing_error": sdk.PermissionDeniedError,
+    "permission_error": sdk.PermissionDeniedError,
+    "not_found_error": sdk.NotFoundError,
+    "request_too_large": sdk.InvalidRequestError,
+    "rate_limit_error": sdk.RateLimitError,
+    "api_error": sdk.ServerError,
+    "timeout_error": sdk.APITimeoutError,
+    "overloaded_error": sdk.OverloadedError,
 }
 
 #: How Anthropic words a context overflow ("prompt is too long: 215042 tokens > 200000 maximum",
@@ -37,14 +36,14 @@ CONTEXT_LENGTH_MARKERS = ("prompt is too long", "exceed context limit", "context
 CONTENT_FILTER_MARKERS = ("content filtering policy", "output blocked")
 
 
-def error_class(error_type: str | None, message: str) -> type[errors.ProviderError] | None:
+def error_class(error_type: str | None, message: str) -> type[sdk.ProviderError] | None:
     """The class for this error type and message; None leaves the choice to the HTTP status."""
     if error_type is None or error_type == "invalid_request_error":
         lowered = message.lower()
         if any(marker in lowered for marker in CONTEXT_LENGTH_MARKERS):
-            return errors.ContextLengthExceededError
+            return sdk.ContextLengthExceededError
         if any(marker in lowered for marker in CONTENT_FILTER_MARKERS):
-            return errors.ContentFilteredError
+            return sdk.ContentFilteredError
     return ERROR_TYPES.get(error_type or "")
 
 
@@ -67,10 +66,10 @@ def _fields(body: Any) -> tuple[str | None, str, str | None]:
     return None, "", None
 
 
-def http_error(status: int, raw: bytes, headers: Mapping[str, str], provider: str) -> errors.ProviderError:
+def http_error(status: int, raw: bytes, headers: Mapping[str, str], provider: str) -> sdk.ProviderError:
     """The typed error for an HTTP error answer."""
-    etype, message, rid = _fields(json_or_text(raw))
-    exc = status_error(
+    etype, message, rid = _fields(sdk.json_or_text(raw))
+    exc = sdk.status_error(
         status,
         message or f"HTTP {status}",
         provider=provider,
@@ -83,11 +82,11 @@ def http_error(status: int, raw: bytes, headers: Mapping[str, str], provider: st
     return exc
 
 
-def stream_error(data: Any, provider: str, request_id: str | None) -> errors.ProviderError:
+def stream_error(data: Any, provider: str, request_id: str | None) -> sdk.ProviderError:
     """The typed error for an ``event: error`` inside a 200 stream (there is no HTTP status)."""
     etype, message, rid = _fields(data)
-    cls = error_class(etype, message) or errors.ServerError
+    cls = error_class(etype, message) or sdk.ServerError
     kwargs: dict[str, Any] = {"provider": provider, "request_id": rid or request_id, "code": etype}
-    if issubclass(cls, errors.RateLimitError):
+    if issubclass(cls, sdk.RateLimitError):
         kwargs["retry_after"] = None
     return cls(message or "the stream reported an error", **kwargs)

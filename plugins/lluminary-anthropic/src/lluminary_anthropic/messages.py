@@ -10,11 +10,10 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from lluminary._types import ImagePart, Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+from lluminary.sdk import ImagePart, Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart, image_base64
 
 Block = dict[str, Any]
 
@@ -62,7 +61,7 @@ def convert_part(part: Any, prefixes: Collection[str]) -> Block | None:
 
 def image_block(part: ImagePart) -> Block:
     if part.data is not None:
-        data = base64.b64encode(part.data).decode("ascii")
+        data = image_base64(part)
         return {"type": "image", "source": {"type": "base64", "media_type": part.media_type, "data": data}}
     url = part.url or ""
     if url.startswith("data:"):  # data:image/png;base64,....

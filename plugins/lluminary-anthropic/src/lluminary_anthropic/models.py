@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from lluminary._types import ModelInfo
+from lluminary.sdk import ModelInfo
 
 _BASE = frozenset({"chat", "streaming", "tools", "vision", "prompt_caching", "count_tokens", "reasoning"})
 _ADAPTIVE = _BASE | {"thinking_adaptive", "structured_output"}

@@ -1,4 +1,4 @@
-"""A :class:`~lluminary._types.ChatRequest` → the JSON body of ``POST /v1/messages``.
+"""A :class:`~lluminary.sdk.ChatRequest` → the JSON body of ``POST /v1/messages``.
 
 Decisions (all documented in ``docs/providers/anthropic.md``):
 
@@ -24,8 +24,15 @@ from typing import Any
 
 import attrs
 
-from lluminary._errors import RequestValidationError
-from lluminary._types import ChatRequest, ReasoningConfig, ResponseFormat, Tool, ToolChoice
+from lluminary.sdk import (
+    ChatRequest,
+    ReasoningConfig,
+    RequestValidationError,
+    ResponseFormat,
+    Tool,
+    ToolChoice,
+    map_options,
+)
 
 from .caching import apply_cache, cache_targets
 from .messages import compact, convert_messages
@@ -35,6 +42,9 @@ from .models import default_max_tokens, lookup
 CONSUMED_OPTIONS = frozenset(
     {"cache", "cache_ttl", "beta", "headers", "thinking", "structured_output", "disable_parallel_tool_use"}
 )
+
+#: the request's generation settings → body keys (``seed`` has no Anthropic equivalent)
+GENERATION_SETTINGS = {"temperature": "temperature", "top_p": "top_p", "stop": "stop_sequences"}
 
 #: the body fields ``/v1/messages/count_tokens`` accepts
 COUNT_TOKENS_FIELDS = (
@@ -118,12 +128,7 @@ def build_body(
     if output_config:
         body["output_config"] = output_config
 
-    if request.temperature is not None:
-        body["temperature"] = request.temperature
-    if request.top_p is not None:
-        body["top_p"] = request.top_p
-    if request.stop:
-        body["stop_sequences"] = list(request.stop)
+    map_options(body, request, GENERATION_SETTINGS)
     if stream:
         body["stream"] = True
 

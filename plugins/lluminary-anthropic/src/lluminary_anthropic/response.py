@@ -1,4 +1,4 @@
-"""An Anthropic ``message`` object → :class:`~lluminary._types.ChatResponse`, plus the stop-reason
+"""An Anthropic ``message`` object → :class:`~lluminary.sdk.ChatResponse`, plus the stop-reason
 and usage mappings the stream parser shares, so both paths give equal responses.
 """
 
@@ -8,23 +8,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary._errors import MalformedResponseError
-from lluminary._types import (
-    ChatResponse,
-    Citation,
-    FinishReason,
-    Message,
-    Part,
-    ReasoningPart,
-    TextPart,
-    ToolCallPart,
-    Usage,
-)
+from lluminary import sdk
 
 from .payload import Plan
 
 #: Anthropic ``stop_reason`` → unified finish reason
-FINISH_REASONS: dict[str, FinishReason] = {
+FINISH_REASONS: dict[str, sdk.FinishReason] = {
     "end_turn": "stop",
     "stop_sequence": "stop",
     "max_tokens": "length",
@@ -35,7 +24,7 @@ FINISH_REASONS: dict[str, FinishReason] = {
 }
 
 
-def finish_reason(stop_reason: str | None, plan: Plan, has_tool_calls: bool) -> FinishReason:
+def finish_reason(stop_reason: str | None, plan: Plan, has_tool_calls: bool) -> sdk.FinishReason:
     reason = FINISH_REASONS.get(stop_reason or "", "other")
     if reason == "tool_calls" and plan.json_tool is not None and not has_tool_calls:
         return "stop"  # the forced answer tool was called: that is the answer, not a tool call
@@ -46,33 +35,35 @@ def _int(value: Any) -> int:
     return value if type(value) is int else 0
 
 
-def usage_from(raw: Mapping[str, Any]) -> Usage:
+def usage_from(raw: Mapping[str, Any]) -> sdk.Usage:
     """Anthropic counts uncached input apart from cache reads and writes; lluminary's
     ``input_tokens`` is all of them together."""
     read = _int(raw.get("cache_read_input_tokens"))
     write = _int(raw.get("cache_creation_input_tokens"))
     details = raw.get("output_tokens_details")
     thinking = _int(details.get("thinking_tokens")) if isinstance(details, Mapping) else 0
-    return Usage(_int(raw.get("input_tokens")) + read + write, _int(raw.get("output_tokens")), read, write, thinking)
+    return sdk.Usage(
+        _int(raw.get("input_tokens")) + read + write, _int(raw.get("output_tokens")), read, write, thinking
+    )
 
 
-def citation_from(text: str, start: int, sources: list[Any]) -> Citation:
+def citation_from(text: str, start: int, sources: list[Any]) -> sdk.Citation:
     """A cited text block: the span of the answer it covers, and Anthropic's citation objects."""
-    return Citation(text, start, start + len(text), tuple(s for s in sources if isinstance(s, Mapping)))
+    return sdk.Citation(text, start, start + len(text), tuple(s for s in sources if isinstance(s, Mapping)))
 
 
-def parse_message(data: Any, plan: Plan, provider: str) -> ChatResponse:
+def parse_message(data: Any, plan: Plan, provider: str) -> sdk.ChatResponse:
     if not isinstance(data, Mapping) or not isinstance(data.get("content"), list):
-        raise MalformedResponseError(f"not an Anthropic message: {str(data)[:200]!r}", provider=provider)
-    parts: list[Part] = []
-    citations: list[Citation] = []
+        raise sdk.MalformedResponseError(f"not an Anthropic message: {str(data)[:200]!r}", provider=provider)
+    parts: list[sdk.Part] = []
+    citations: list[sdk.Citation] = []
     text: list[str] = []  # the text part being built (adjacent text blocks form one part)
     offset = 0  # length of the answer text so far, for citation spans
     has_tool_calls = False
 
     def flush() -> None:
         if text:
-            parts.append(TextPart("".join(text)))
+            parts.append(sdk.TextPart("".join(text)))
             text.clear()
 
     for block in data["content"]:
@@ -98,25 +89,25 @@ def parse_message(data: Any, plan: Plan, provider: str) -> ChatResponse:
             if arguments is None:
                 arguments = {}
             if not isinstance(arguments, Mapping):
-                raise MalformedResponseError(
+                raise sdk.MalformedResponseError(
                     f"tool call {name!r} input is not a JSON object: {str(arguments)[:200]!r}", provider=provider
                 )
             flush()
-            parts.append(ToolCallPart(str(block.get("id") or ""), name, dict(arguments)))
+            parts.append(sdk.ToolCallPart(str(block.get("id") or ""), name, dict(arguments)))
             has_tool_calls = True
         elif kind == "thinking":
             thought, signature = block.get("thinking") or "", block.get("signature") or None
             if thought or signature:  # an empty, unsigned block streams as nothing at all
                 flush()
-                parts.append(ReasoningPart(thought, signature, None, provider))
+                parts.append(sdk.ReasoningPart(thought, signature, None, provider))
         elif kind == "redacted_thinking":
             flush()
-            parts.append(ReasoningPart("", None, str(block.get("data") or ""), provider))
+            parts.append(sdk.ReasoningPart("", None, str(block.get("data") or ""), provider))
         # server tool blocks and block types this version does not know are not part of the answer
     flush()
     stop = data.get("stop_reason")
-    return ChatResponse(
-        message=Message("assistant", tuple(parts)),
+    return sdk.ChatResponse(
+        message=sdk.Message("assistant", tuple(parts)),
         finish_reason=finish_reason(stop, plan, has_tool_calls),
         raw_finish_reason=stop,
         usage=usage_from(data.get("usage") or {}),

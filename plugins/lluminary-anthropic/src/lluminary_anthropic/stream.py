@@ -32,28 +32,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary._errors import APIConnectionError, MalformedResponseError
-from lluminary._sse import SSEEvent
-from lluminary._streaming import parse_arguments, partial_object
-from lluminary._types import (
-    CitationEvent,
-    Finish,
-    ReasoningDelta,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallPart,
-    ToolCallStart,
-    Usage,
-    UsageEvent,
-)
+from lluminary import sdk
 
 from .errors import stream_error
 from .payload import Plan
 from .response import citation_from, finish_reason
 
 _TEXT, _THINKING, _TOOL, _JSON, _SKIP = range(5)
-_loads = json.loads
 
 
 class StreamParser:
@@ -98,7 +83,7 @@ class StreamParser:
 
     # ------------------------------------------------------------------ frames
 
-    def handle(self, frame: SSEEvent) -> Any:
+    def handle(self, frame: sdk.SSEEvent) -> Any:
         """The unified event(s) for one SSE frame: None, one event, or a tuple of events."""
         if frame.event == "ping" or self.done:
             return None
@@ -106,13 +91,13 @@ class StreamParser:
         if not raw or raw == "[DONE]":
             return None
         try:
-            data = _loads(raw)
+            data = sdk.loads(raw)
         except ValueError:
-            raise MalformedResponseError(
+            raise sdk.MalformedResponseError(
                 f"invalid JSON in a {frame.event!r} event: {raw[:200]!r}", provider=self.provider
             ) from None
         if type(data) is not dict:
-            raise MalformedResponseError(
+            raise sdk.MalformedResponseError(
                 f"a {frame.event!r} event is not an object: {raw[:200]!r}", provider=self.provider
             )
         kind = data.get("type") or frame.event
@@ -138,7 +123,9 @@ class StreamParser:
             return
         where = "before any event" if not self.started else "before message_stop"
         detail = " (mid-event)" if pending else ""
-        raise APIConnectionError(f"the stream ended {where}{detail}: the answer is incomplete", provider=self.provider)
+        raise sdk.APIConnectionError(
+            f"the stream ended {where}{detail}: the answer is incomplete", provider=self.provider
+        )
 
     # ------------------------------------------------------------------ message
 
@@ -150,7 +137,7 @@ class StreamParser:
         if self.started:
             if not self._id or not message.get("id") or message.get("id") == self._id:
                 return None  # the same message announced twice: nothing new
-            raise MalformedResponseError(
+            raise sdk.MalformedResponseError(
                 f"message {message.get('id')!r} started while message {self._id!r} was still open"
                 " (two generations spliced into one stream)",
                 provider=self.provider,
@@ -195,11 +182,11 @@ class StreamParser:
         if isinstance(details, Mapping) and type(details.get("thinking_tokens")) is int:
             self._thinking = details["thinking_tokens"]
 
-    def usage(self) -> Usage:
+    def usage(self) -> sdk.Usage:
         read, write = self._read, self._write
-        return Usage(self._input + read + write, self._output, read, write, self._thinking)
+        return sdk.Usage(self._input + read + write, self._output, read, write, self._thinking)
 
-    def _message_delta(self, data: dict[str, Any]) -> UsageEvent:
+    def _message_delta(self, data: dict[str, Any]) -> sdk.UsageEvent:
         delta = data.get("delta")
         if isinstance(delta, Mapping) and delta.get("stop_reason") is not None:
             self._stop = delta["stop_reason"]
@@ -207,7 +194,7 @@ class StreamParser:
         if isinstance(usage, Mapping):
             self._take_usage(usage)
         self._usage_sent = True
-        return UsageEvent(self.usage())
+        return sdk.UsageEvent(self.usage())
 
     def _message_stop(self) -> Any:
         self.done = True
@@ -217,9 +204,9 @@ class StreamParser:
             if out is not None:
                 events.append(out)
         if not self._usage_sent:
-            events.append(UsageEvent(self.usage()))
+            events.append(sdk.UsageEvent(self.usage()))
         reason = finish_reason(self._stop, self.plan, self._tools > 0)
-        events.append(Finish(reason, self._stop, self._model, self._id))
+        events.append(sdk.Finish(reason, self._stop, self._model, self._id))
         return events[0] if len(events) == 1 else tuple(events)
 
     # ------------------------------------------------------------------ content blocks
@@ -245,17 +232,17 @@ class StreamParser:
             self._tools += 1
             call_id = str(block.get("id") or "")
             self._blocks[index] = [_TOOL, ordinal, call_id, name, [], start_input]
-            return ToolCallStart(ordinal, call_id, name)
+            return sdk.ToolCallStart(ordinal, call_id, name)
         if kind == "thinking":
             assert isinstance(block, Mapping)
             self._blocks[index] = [_THINKING]
             thought = block.get("thinking") or ""
             signature = block.get("signature") or None
-            return ReasoningDelta(thought, signature) if thought or signature else None
+            return sdk.ReasoningDelta(thought, signature) if thought or signature else None
         if kind == "redacted_thinking":
             assert isinstance(block, Mapping)
             self._blocks[index] = [_THINKING]
-            return ReasoningDelta("", None, str(block.get("data") or ""))
+            return sdk.ReasoningDelta("", None, str(block.get("data") or ""))
         if kind == "fallback":  # the rest of the answer comes from another model
             assert isinstance(block, Mapping)
             target = block.get("to")
@@ -265,11 +252,11 @@ class StreamParser:
         self._blocks[index] = [_SKIP]  # server_tool_use, web_search_tool_result, ...
         return None
 
-    def _text(self, state: list[Any] | None, text: str) -> TextDelta:
+    def _text(self, state: list[Any] | None, text: str) -> sdk.TextDelta:
         self._text_len += len(text)
         if state is not None and state[2] is not None:
             state[2].append(text)
-        return TextDelta(text)
+        return sdk.TextDelta(text)
 
     def _delta(self, data: dict[str, Any]) -> Any:
         delta = data.get("delta")
@@ -294,17 +281,17 @@ class StreamParser:
             tag = state[0]
             if tag is _TOOL:
                 state[4].append(fragment)
-                return ToolCallDelta(state[1], fragment)
+                return sdk.ToolCallDelta(state[1], fragment)
             if tag is _JSON:
                 state[1].append(fragment)
                 return self._text(None, fragment)
             return None
         if kind == "thinking_delta":
             thought = delta.get("thinking")
-            return ReasoningDelta(thought) if thought else None
+            return sdk.ReasoningDelta(thought) if thought else None
         if kind == "signature_delta":
             signature = delta.get("signature")
-            return ReasoningDelta("", signature) if signature else None
+            return sdk.ReasoningDelta("", signature) if signature else None
         if kind == "citations_delta":
             state = self._blocks.get(data.get("index", -1))
             citation = delta.get("citation")
@@ -326,16 +313,16 @@ class StreamParser:
         if tag is _TOOL:
             _tag, ordinal, call_id, name, fragments, start_input = state
             if fragments and cut:
-                arguments = partial_object("".join(fragments))
+                arguments = sdk.partial_object("".join(fragments))
             elif fragments:
-                arguments = parse_arguments("".join(fragments), provider=self.provider, tool=name)
+                arguments = sdk.parse_arguments("".join(fragments), provider=self.provider, tool=name)
             elif isinstance(start_input, Mapping):
                 arguments = dict(start_input)
             else:
                 arguments = {}
-            return ToolCallEnd(ordinal, ToolCallPart(call_id, name, arguments))
+            return sdk.ToolCallEnd(ordinal, sdk.ToolCallPart(call_id, name, arguments))
         if tag is _TEXT and state[3]:
-            return CitationEvent(citation_from("".join(state[2] or ()), state[1], state[3]))
+            return sdk.CitationEvent(citation_from("".join(state[2] or ()), state[1], state[3]))
         if tag is _JSON and not state[1] and isinstance(state[2], Mapping) and state[2]:
             return self._text(None, json.dumps(state[2], ensure_ascii=False))
         return None

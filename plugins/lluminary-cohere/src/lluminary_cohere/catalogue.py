@@ -7,7 +7,7 @@ as input (``cache_read_price`` left unset). Embedding models are priced per inpu
 
 from __future__ import annotations
 
-from lluminary._types import ModelInfo
+from lluminary.sdk import ModelInfo
 
 _CHAT = frozenset({"chat", "streaming", "tools", "json_output", "citations"})
 _VISION = _CHAT | {"vision"}

@@ -11,17 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary import _errors as errors, _http as http
-from lluminary._http import json_or_text, status_error
+from lluminary import sdk
 
 from .response import PROVIDER
 
 TRACE_HEADER = "x-debug-trace-id"
 
-_CLASSES: dict[int, type[errors.ProviderError]] = {
-    498: errors.AuthenticationError,
-    499: errors.APIConnectionError,
-    501: errors.InvalidRequestError,
+_CLASSES: dict[int, type[sdk.ProviderError]] = {
+    498: sdk.AuthenticationError,
+    499: sdk.APIConnectionError,
+    501: sdk.InvalidRequestError,
 }
 
 
@@ -42,11 +41,10 @@ def error_message(body: Any) -> tuple[str, str | None]:
     return str(body).strip()[:500], None
 
 
-def http_error(
-    status: int, headers: Mapping[str, str], content: bytes, provider: str = PROVIDER
-) -> errors.ProviderError:
-    message, error_id = error_message(json_or_text(content) if content else "")
-    err = status_error(status, message, provider=provider, headers=headers, cls=_CLASSES.get(status))
+def http_error(status: int, content: bytes, headers: Mapping[str, str], provider: str = PROVIDER) -> sdk.ProviderError:
+    """The typed error for an HTTP error answer (the SDK's error-mapper signature)."""
+    message, error_id = error_message(sdk.json_or_text(content) if content else "")
+    err = sdk.status_error(status, message, provider=provider, headers=headers, cls=_CLASSES.get(status))
     if err.request_id is None:
         err.request_id = request_id(headers) or error_id
     return err
@@ -54,4 +52,4 @@ def http_error(
 
 def request_id(headers: Mapping[str, str]) -> str | None:
     """Cohere's trace id (``x-debug-trace-id``), or a standard request-id header."""
-    return headers.get(TRACE_HEADER) or http.request_id(headers)
+    return headers.get(TRACE_HEADER) or sdk.request_id(headers)

@@ -14,22 +14,20 @@ Choices where the two models differ (each is documented in ``docs/providers/cohe
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from lluminary._types import (
-    ChatRequest,
-    EmbedRequest,
-    ImagePart,
-    Message,
-    ReasoningPart,
-    TextPart,
-    Tool,
-    ToolCallPart,
-    ToolResultPart,
-)
+from lluminary import sdk
+
+#: The request's generation settings → Cohere's body keys.
+GENERATION_SETTINGS = {
+    "max_tokens": "max_tokens",
+    "temperature": "temperature",
+    "top_p": "p",
+    "stop": "stop_sequences",
+    "seed": "seed",
+}
 
 #: EmbedRequest.input_type → Cohere's input_type (search_document when unset).
 INPUT_TYPES = {
@@ -41,7 +39,7 @@ INPUT_TYPES = {
 DEFAULT_INPUT_TYPE = "search_document"
 
 
-def chat_body(request: ChatRequest, *, stream: bool, own: Collection[str] = ("cohere",)) -> dict[str, Any]:
+def chat_body(request: sdk.ChatRequest, *, stream: bool, own: Collection[str] = ("cohere",)) -> dict[str, Any]:
     """The request body. ``own`` names the provider prefixes whose reasoning may be sent back."""
     body: dict[str, Any] = {"model": request.model_name, "messages": list(_messages(request, own))}
     tools = request.tools
@@ -57,16 +55,7 @@ def chat_body(request: ChatRequest, *, stream: bool, own: Collection[str] = ("co
             body["tool_choice"] = "REQUIRED"
         elif choice.mode == "none":
             body["tool_choice"] = "NONE"
-    if request.max_tokens is not None:
-        body["max_tokens"] = request.max_tokens
-    if request.temperature is not None:
-        body["temperature"] = request.temperature
-    if request.top_p is not None:
-        body["p"] = request.top_p
-    if request.stop:
-        body["stop_sequences"] = list(request.stop)
-    if request.seed is not None:
-        body["seed"] = request.seed
+    sdk.map_options(body, request, GENERATION_SETTINGS)
     fmt = request.response_format
     if fmt is not None:
         response_format: dict[str, Any] = {"type": "json_object"}
@@ -84,7 +73,7 @@ def chat_body(request: ChatRequest, *, stream: bool, own: Collection[str] = ("co
     return body
 
 
-def _messages(request: ChatRequest, own: Collection[str]) -> Iterator[dict[str, Any]]:
+def _messages(request: sdk.ChatRequest, own: Collection[str]) -> Iterator[dict[str, Any]]:
     if request.system:
         yield {"role": "system", "content": request.system}
     for message in request.messages:
@@ -92,44 +81,37 @@ def _messages(request: ChatRequest, own: Collection[str]) -> Iterator[dict[str, 
             yield _assistant(message, own)
             continue
         # Tool results (in a tool message, or in a user message) are Cohere tool messages.
-        rest: list[TextPart | ImagePart] = []
+        rest: list[sdk.TextPart | sdk.ImagePart] = []
         for part in message.content:
-            if isinstance(part, ToolResultPart):
+            if isinstance(part, sdk.ToolResultPart):
                 yield {"role": "tool", "tool_call_id": part.tool_call_id, "content": tool_result_content(part)}
-            elif isinstance(part, (TextPart, ImagePart)):
+            elif isinstance(part, (sdk.TextPart, sdk.ImagePart)):
                 rest.append(part)
         if rest:
             yield {"role": "user", "content": _user_content(rest)}
 
 
-def _user_content(parts: list[TextPart | ImagePart]) -> str | list[dict[str, Any]]:
-    if all(isinstance(p, TextPart) for p in parts):
-        return "".join(p.text for p in parts if isinstance(p, TextPart))
+def _user_content(parts: list[sdk.TextPart | sdk.ImagePart]) -> str | list[dict[str, Any]]:
+    if all(isinstance(p, sdk.TextPart) for p in parts):
+        return "".join(p.text for p in parts if isinstance(p, sdk.TextPart))
     blocks: list[dict[str, Any]] = []
     for part in parts:
-        if isinstance(part, TextPart):
+        if isinstance(part, sdk.TextPart):
             if part.text:
                 blocks.append({"type": "text", "text": part.text})
         else:
-            blocks.append({"type": "image_url", "image_url": {"url": image_url(part)}})
+            blocks.append({"type": "image_url", "image_url": {"url": sdk.image_data_url(part)}})
     return blocks
 
 
-def image_url(part: ImagePart) -> str:
-    if part.url is not None:
-        return part.url
-    assert part.data is not None
-    return f"data:{part.media_type};base64,{base64.b64encode(part.data).decode('ascii')}"
-
-
-def _assistant(message: Message, own: Collection[str]) -> dict[str, Any]:
+def _assistant(message: sdk.Message, own: Collection[str]) -> dict[str, Any]:
     texts: list[str] = []
     plan: list[str] = []
     calls: list[dict[str, Any]] = []
     for part in message.content:
-        if isinstance(part, TextPart):
+        if isinstance(part, sdk.TextPart):
             texts.append(part.text)
-        elif isinstance(part, ToolCallPart):
+        elif isinstance(part, sdk.ToolCallPart):
             calls.append(
                 {
                     "id": part.id,
@@ -137,7 +119,7 @@ def _assistant(message: Message, own: Collection[str]) -> dict[str, Any]:
                     "function": {"name": part.name, "arguments": json.dumps(dict(part.arguments), ensure_ascii=False)},
                 }
             )
-        elif isinstance(part, ReasoningPart) and part.text and (part.provider is None or part.provider in own):
+        elif isinstance(part, sdk.ReasoningPart) and part.text and (part.provider is None or part.provider in own):
             plan.append(part.text)
     out: dict[str, Any] = {"role": "assistant"}
     text = "".join(texts)
@@ -152,7 +134,7 @@ def _assistant(message: Message, own: Collection[str]) -> dict[str, Any]:
     return out
 
 
-def tool_result_content(part: ToolResultPart) -> str | list[dict[str, Any]]:
+def tool_result_content(part: sdk.ToolResultPart) -> str | list[dict[str, Any]]:
     """JSON objects become citable documents; everything else (and every error) stays a string."""
     if part.is_error:
         return part.content
@@ -175,7 +157,7 @@ def _documents(content: str) -> list[dict[str, Any]] | None:
     return None
 
 
-def _tool(tool: Tool) -> dict[str, Any]:
+def _tool(tool: sdk.Tool) -> dict[str, Any]:
     function: dict[str, Any] = {"name": tool.name}
     if tool.description:
         function["description"] = tool.description
@@ -186,7 +168,7 @@ def _tool(tool: Tool) -> dict[str, Any]:
 # --------------------------------------------------------------------------- embeddings, tokens
 
 
-def embed_body(request: EmbedRequest, texts: list[str]) -> dict[str, Any]:
+def embed_body(request: sdk.EmbedRequest, texts: list[str]) -> dict[str, Any]:
     input_type = INPUT_TYPES.get(request.input_type or "", DEFAULT_INPUT_TYPE)
     body: dict[str, Any] = {
         "model": request.model_name,
@@ -200,7 +182,7 @@ def embed_body(request: EmbedRequest, texts: list[str]) -> dict[str, Any]:
     return body
 
 
-def request_text(request: ChatRequest) -> str:
+def request_text(request: sdk.ChatRequest) -> str:
     """The text a request carries (system prompt, text parts, reasoning, tool calls' arguments and
     tool results), for ``/v1/tokenize``. Images and Cohere's own prompt template are not counted."""
     pieces: list[str] = []
@@ -208,11 +190,11 @@ def request_text(request: ChatRequest) -> str:
         pieces.append(request.system)
     for message in request.messages:
         for part in message.content:
-            if isinstance(part, (TextPart, ReasoningPart)):
+            if isinstance(part, (sdk.TextPart, sdk.ReasoningPart)):
                 if part.text:
                     pieces.append(part.text)
-            elif isinstance(part, ToolCallPart):
+            elif isinstance(part, sdk.ToolCallPart):
                 pieces.append(f"{part.name} {json.dumps(dict(part.arguments), ensure_ascii=False)}")
-            elif isinstance(part, ToolResultPart):
+            elif isinstance(part, sdk.ToolResultPart):
                 pieces.append(part.content)
     return "\n".join(pieces)

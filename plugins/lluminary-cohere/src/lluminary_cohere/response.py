@@ -11,27 +11,11 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from lluminary._errors import MalformedResponseError
-from lluminary._streaming import finish_reason_of, parse_arguments
-from lluminary._types import (
-    Citation,
-    CitationEvent,
-    Finish,
-    FinishReason,
-    ReasoningDelta,
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallPart,
-    ToolCallStart,
-    Usage,
-    UsageEvent,
-)
+from lluminary import sdk
 
 PROVIDER = "cohere"
 
-FINISH_REASONS: dict[str, FinishReason] = {
+FINISH_REASONS: dict[str, sdk.FinishReason] = {
     "COMPLETE": "stop",
     "STOP_SEQUENCE": "stop",
     "MAX_TOKENS": "length",
@@ -46,17 +30,17 @@ FINISH_REASONS: dict[str, FinishReason] = {
 }
 
 
-def finish_reason(raw: str | None, *, has_tool_calls: bool) -> FinishReason:
+def finish_reason(raw: str | None, *, has_tool_calls: bool) -> sdk.FinishReason:
     if raw is None:
         return "tool_calls" if has_tool_calls else "stop"
-    return finish_reason_of(has_tool_calls, FINISH_REASONS.get(raw.upper(), "other"))
+    return sdk.finish_reason_of(has_tool_calls, FINISH_REASONS.get(raw.upper(), "other"))
 
 
-def usage(raw: Any) -> Usage:
+def usage(raw: Any) -> sdk.Usage:
     """``usage.tokens`` (everything the model read and wrote) when present, else ``billed_units``;
     ``cached_tokens`` is the cache-read part of the input."""
     if not isinstance(raw, Mapping):
-        return Usage()
+        return sdk.Usage()
     counts = raw.get("tokens")
     if not isinstance(counts, Mapping) or not counts:
         counts = raw.get("billed_units")
@@ -64,7 +48,9 @@ def usage(raw: Any) -> Usage:
         counts = {}
     input_tokens = _int(counts.get("input_tokens"))
     cached = min(_int(raw.get("cached_tokens")), input_tokens)
-    return Usage(input_tokens=input_tokens, output_tokens=_int(counts.get("output_tokens")), cache_read_tokens=cached)
+    return sdk.Usage(
+        input_tokens=input_tokens, output_tokens=_int(counts.get("output_tokens")), cache_read_tokens=cached
+    )
 
 
 def mapping(value: Any) -> Mapping[str, Any]:
@@ -79,12 +65,12 @@ def _int(value: Any) -> int:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
 
-def citation(raw: Any) -> Citation | None:
+def citation(raw: Any) -> sdk.Citation | None:
     if not isinstance(raw, Mapping):
         return None
     start, end = raw.get("start"), raw.get("end")
     sources = raw.get("sources")
-    return Citation(
+    return sdk.Citation(
         text=str(raw.get("text") or ""),
         start=start if isinstance(start, int) else None,
         end=end if isinstance(end, int) else None,
@@ -96,14 +82,14 @@ def tool_arguments(raw: str, name: str, provider: str = PROVIDER) -> dict[str, A
     """Parse a call's JSON arguments; Cohere sends ``null`` (or nothing) for a tool without any."""
     if raw.strip() == "null":
         return {}
-    return parse_arguments(raw, provider=provider, tool=name)
+    return sdk.parse_arguments(raw, provider=provider, tool=name)
 
 
-def events_from_body(body: Any, model: str, provider: str = PROVIDER) -> Iterator[StreamEvent]:
+def events_from_body(body: Any, model: str, provider: str = PROVIDER) -> Iterator[sdk.StreamEvent]:
     """The events the stream of this non-streamed answer carries, in stream order: thinking and
     text content in order, the tool plan, the tool calls, citations, usage, finish."""
     if not isinstance(body, Mapping) or not isinstance(body.get("message"), Mapping):
-        raise MalformedResponseError(f"a chat answer without a message: {str(body)[:200]!r}", provider=provider)
+        raise sdk.MalformedResponseError(f"a chat answer without a message: {str(body)[:200]!r}", provider=provider)
     message: Mapping[str, Any] = body["message"]
     content = message.get("content")
     if isinstance(content, str):
@@ -115,14 +101,14 @@ def events_from_body(body: Any, model: str, provider: str = PROVIDER) -> Iterato
         if kind == "thinking":
             thinking = item.get("thinking")
             if isinstance(thinking, str) and thinking:
-                yield ReasoningDelta(thinking)
+                yield sdk.ReasoningDelta(thinking)
         elif kind == "text" or (kind is None and "text" in item):
             text = item.get("text")
             if isinstance(text, str) and text:
-                yield TextDelta(text)
+                yield sdk.TextDelta(text)
     plan = message.get("tool_plan")
     if isinstance(plan, str) and plan:
-        yield ReasoningDelta(plan)
+        yield sdk.ReasoningDelta(plan)
     calls = message.get("tool_calls")
     index = 0
     for call in calls if isinstance(calls, list) else ():
@@ -138,21 +124,21 @@ def events_from_body(body: Any, model: str, provider: str = PROVIDER) -> Iterato
             arguments = ""
         else:  # an object where a JSON string belongs: take it as meant
             arguments = json.dumps(raw_args, ensure_ascii=False)
-        yield ToolCallStart(index, call_id, name)
+        yield sdk.ToolCallStart(index, call_id, name)
         if arguments:
-            yield ToolCallDelta(index, arguments)
-        yield ToolCallEnd(index, ToolCallPart(call_id, name, tool_arguments(arguments, name, provider)))
+            yield sdk.ToolCallDelta(index, arguments)
+        yield sdk.ToolCallEnd(index, sdk.ToolCallPart(call_id, name, tool_arguments(arguments, name, provider)))
         index += 1
     citations = message.get("citations")
     for raw in citations if isinstance(citations, list) else ():
         found = citation(raw)
         if found is not None:
-            yield CitationEvent(found)
-    yield UsageEvent(usage(body.get("usage")))
+            yield sdk.CitationEvent(found)
+    yield sdk.UsageEvent(usage(body.get("usage")))
     raw_finish = body.get("finish_reason")
     raw_finish = raw_finish if isinstance(raw_finish, str) else None
     body_id = body.get("id")
-    yield Finish(
+    yield sdk.Finish(
         finish_reason(raw_finish, has_tool_calls=index > 0),
         raw_finish,
         model,

@@ -8,35 +8,14 @@ its ``tool-call-end`` is closed by the next call's start or by ``message-end``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary._errors import (
-    APITimeoutError,
-    ContextLengthExceededError,
-    MalformedResponseError,
-    ProviderError,
-    RateLimitError,
-    ServerError,
-)
-from lluminary._http import CONTEXT_LENGTH_MARKERS
-from lluminary._types import (
-    CitationEvent,
-    Finish,
-    ReasoningDelta,
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallPart,
-    ToolCallStart,
-    UsageEvent,
-)
+from lluminary import sdk
 
 from .response import PROVIDER, citation, finish_reason, mapping, tool_arguments, usage
 
-_NONE: tuple[StreamEvent, ...] = ()
+_NONE: tuple[sdk.StreamEvent, ...] = ()
 
 
 class _Call:
@@ -50,10 +29,10 @@ class _Call:
         self.fragments: list[str] = []
         self.ended = False
 
-    def end(self) -> ToolCallEnd:
+    def end(self) -> sdk.ToolCallEnd:
         self.ended = True
-        part = ToolCallPart(self.id, self.name, tool_arguments("".join(self.fragments), self.name, self.provider))
-        return ToolCallEnd(self.index, part)
+        part = sdk.ToolCallPart(self.id, self.name, tool_arguments("".join(self.fragments), self.name, self.provider))
+        return sdk.ToolCallEnd(self.index, part)
 
 
 class StreamParser:
@@ -69,7 +48,7 @@ class StreamParser:
         self._calls: dict[Any, _Call] = {}
         self._order: list[_Call] = []
 
-    def feed(self, data: str, event: str = "") -> tuple[StreamEvent, ...]:
+    def feed(self, data: str, event: str = "") -> tuple[sdk.StreamEvent, ...]:
         if self.finished:
             return _NONE
         if data[:1] != "{":
@@ -78,9 +57,9 @@ class StreamParser:
                 return _NONE
             data = stripped
         try:
-            frame = json.loads(data)
+            frame = sdk.loads(data)
         except ValueError as exc:
-            raise MalformedResponseError(
+            raise sdk.MalformedResponseError(
                 f"invalid JSON in the stream: {exc}: {data[:200]!r}", provider=self.provider
             ) from None
         if not isinstance(frame, dict):
@@ -93,7 +72,7 @@ class StreamParser:
                 return self._tool_delta(frame)
             if kind == "tool-plan-delta":
                 plan = frame["delta"]["message"].get("tool_plan")
-                return (ReasoningDelta(plan),) if plan and isinstance(plan, str) else _NONE
+                return (sdk.ReasoningDelta(plan),) if plan and isinstance(plan, str) else _NONE
             if kind == "content-start":
                 return _content(frame["delta"]["message"]["content"])
             if kind == "tool-call-start":
@@ -105,7 +84,7 @@ class StreamParser:
                 return (call.end(),)
             if kind == "citation-start":
                 found = citation(frame["delta"]["message"].get("citations"))
-                return (CitationEvent(found),) if found is not None else _NONE
+                return (sdk.CitationEvent(found),) if found is not None else _NONE
             if kind == "message-start":
                 if isinstance(frame.get("id"), str):
                     self.id = frame["id"]
@@ -118,7 +97,7 @@ class StreamParser:
 
     # ---- the less frequent frames
 
-    def _tool_start(self, frame: dict[str, Any]) -> tuple[StreamEvent, ...]:
+    def _tool_start(self, frame: dict[str, Any]) -> tuple[sdk.StreamEvent, ...]:
         raw = frame["delta"]["message"].get("tool_calls")
         if isinstance(raw, list):  # documented as one object; tolerate a one-item array
             raw = raw[0] if raw else {}
@@ -130,18 +109,18 @@ class StreamParser:
         if known is not None and not known.ended:
             return _NONE  # a repeated start for a call already under way
         # Cohere streams calls one after another: a new start ends a call left open.
-        events: list[StreamEvent] = [open_call.end() for open_call in self._order if not open_call.ended]
+        events: list[sdk.StreamEvent] = [open_call.end() for open_call in self._order if not open_call.ended]
         call = _Call(len(self._order), str(raw.get("id") or ""), str(function.get("name") or ""), self.provider)
         self._calls[key] = call
         self._order.append(call)
-        events.append(ToolCallStart(call.index, call.id, call.name))
+        events.append(sdk.ToolCallStart(call.index, call.id, call.name))
         arguments = function.get("arguments")
         if isinstance(arguments, str) and arguments:
             call.fragments.append(arguments)
-            events.append(ToolCallDelta(call.index, arguments))
+            events.append(sdk.ToolCallDelta(call.index, arguments))
         return tuple(events)
 
-    def _tool_delta(self, frame: dict[str, Any]) -> tuple[StreamEvent, ...]:
+    def _tool_delta(self, frame: dict[str, Any]) -> tuple[sdk.StreamEvent, ...]:
         raw = frame["delta"]["message"]["tool_calls"]
         if isinstance(raw, list):
             raw = raw[0] if raw else {}
@@ -155,11 +134,11 @@ class StreamParser:
             self._calls[key] = call
             self._order.append(call)
             call.fragments.append(fragment)
-            return (ToolCallStart(call.index, "", ""), ToolCallDelta(call.index, fragment))
+            return (sdk.ToolCallStart(call.index, "", ""), sdk.ToolCallDelta(call.index, fragment))
         call.fragments.append(fragment)
-        return (ToolCallDelta(call.index, fragment),)
+        return (sdk.ToolCallDelta(call.index, fragment),)
 
-    def _message_end(self, frame: dict[str, Any]) -> tuple[StreamEvent, ...]:
+    def _message_end(self, frame: dict[str, Any]) -> tuple[sdk.StreamEvent, ...]:
         delta = mapping(frame.get("delta"))
         raw_finish = delta.get("finish_reason")
         raw_finish = raw_finish if isinstance(raw_finish, str) else None
@@ -168,33 +147,33 @@ class StreamParser:
             raise stream_error(error, raw_finish, self.provider)
         if isinstance(frame.get("id"), str) and self.id is None:
             self.id = frame["id"]
-        events: list[StreamEvent] = [call.end() for call in self._order if not call.ended]
-        events.append(UsageEvent(usage(delta.get("usage"))))
+        events: list[sdk.StreamEvent] = [call.end() for call in self._order if not call.ended]
+        events.append(sdk.UsageEvent(usage(delta.get("usage"))))
         reason = finish_reason(raw_finish, has_tool_calls=bool(self._order))
-        events.append(Finish(reason, raw_finish, self.model, self.id))
+        events.append(sdk.Finish(reason, raw_finish, self.model, self.id))
         self.finished = True
         return tuple(events)
 
 
-def _content(content: Mapping[str, Any]) -> tuple[StreamEvent, ...]:
+def _content(content: Mapping[str, Any]) -> tuple[sdk.StreamEvent, ...]:
     """A content block's start or delta: text, or thinking."""
     text = content.get("text")
     if text and isinstance(text, str):
-        return (TextDelta(text),)
+        return (sdk.TextDelta(text),)
     thinking = content.get("thinking")
     if thinking and isinstance(thinking, str):
-        return (ReasoningDelta(thinking),)
+        return (sdk.ReasoningDelta(thinking),)
     return _NONE
 
 
-def stream_error(message: str, raw_finish: str | None, provider: str = PROVIDER) -> ProviderError:
+def stream_error(message: str, raw_finish: str | None, provider: str = PROVIDER) -> sdk.ProviderError:
     """The typed error for a ``message-end`` that carries an error message."""
     lowered = message.lower()
-    cls: type[ProviderError] = ServerError
-    if any(marker in lowered for marker in CONTEXT_LENGTH_MARKERS):
-        cls = ContextLengthExceededError
+    cls: type[sdk.ProviderError] = sdk.ServerError
+    if any(marker in lowered for marker in sdk.CONTEXT_LENGTH_MARKERS):
+        cls = sdk.ContextLengthExceededError
     elif raw_finish == "TIMEOUT" or "timed out" in lowered or "timeout" in lowered:
-        cls = APITimeoutError
+        cls = sdk.APITimeoutError
     elif "rate limit" in lowered or "too many requests" in lowered:
-        cls = RateLimitError
+        cls = sdk.RateLimitError
     return cls(message, provider=provider, code=raw_finish)
