@@ -225,3 +225,19 @@ async def test_sync_close_from_a_running_loop_does_not_deadlock() -> None:
         client.close()  # blocks this loop until the background loop has closed what it can
         await server.wait_closed()
         assert client.closed
+
+
+async def test_errors_name_the_prefix_called() -> None:
+    import socket
+
+    from lluminary.sdk import APIConnectionError
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    pm = PluginManager()
+    pm.register(Echo(prefixes=("echo", "alias"), api_key="k-00000000", base_url=f"http://127.0.0.1:{port}"))
+    async with Client(plugins=pm, retries=1) as client:
+        with pytest.raises(APIConnectionError) as info:
+            await client.agenerate("alias:m", "hi")
+    assert info.value.provider == "alias"

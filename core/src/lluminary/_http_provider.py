@@ -4,7 +4,7 @@ mapping come from the kernel, so a provider module holds only what is specific t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from ._errors import ProviderError
 from ._http import default_error
@@ -31,7 +31,7 @@ class HTTPProvider(Provider):
     scheme and :meth:`error_from_response` for the API's error bodies.
     """
 
-    spec: ClassVar[SettingsSpec]
+    spec: SettingsSpec  # a class attribute; an instance may set its own (a preset with other variables)
 
     def __init__(
         self,

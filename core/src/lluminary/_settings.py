@@ -184,6 +184,7 @@ class Endpoint:
             headers=self.headers if headers is None else headers,
             timeout=self.timeout,
             error=self.error,
+            provider=self.provider,
         )
 
     async def get(self, path: str, *, headers: Mapping[str, str] | None = None) -> Answer:
@@ -193,6 +194,7 @@ class Endpoint:
             headers=self.headers if headers is None else headers,
             timeout=self.timeout,
             error=self.error,
+            provider=self.provider,
         )
 
     def stream(self, path: str, body: Any, *, headers: Mapping[str, str] | None = None, method: str = "POST") -> Any:
@@ -204,6 +206,7 @@ class Endpoint:
             headers=self.headers if headers is None else headers,
             timeout=self.timeout,
             error=self.error,
+            provider=self.provider,
         )
 
 

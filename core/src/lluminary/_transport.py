@@ -240,21 +240,24 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - a per-request timeout for httpx2, not a deadline
         error: ErrorMapper | None = None,
+        provider: str | None = None,
     ) -> Answer:
         """One request, its whole answer read. A status of 400 or more raises the typed error
-        ``error`` builds (by default: the status with the body's message)."""
+        ``error`` builds (by default: the status with the body's message). Errors name
+        ``provider`` (the prefix called), or this transport's provider."""
         import httpx2
 
+        name = provider or self.provider
         try:
             response = await self.client.request(
                 method, url, content=content, headers=headers, timeout=self.timeout(timeout)
             )
             body = response.content
         except httpx2.TransportError as exc:
-            raise transport_error(exc, self.provider) from exc
+            raise transport_error(exc, name) from exc
         if response.status_code >= 400:
-            raise (error or default_error)(response.status_code, body, response.headers, self.provider)
-        return Answer(response.status_code, response.headers, body, self.provider)
+            raise (error or default_error)(response.status_code, body, response.headers, name)
+        return Answer(response.status_code, response.headers, body, name)
 
     async def post_json(
         self,
@@ -264,13 +267,16 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - a per-request timeout for httpx2, not a deadline
         error: ErrorMapper | None = None,
+        provider: str | None = None,
     ) -> Answer:
         """POST ``body`` (bytes as they are, anything else as compact JSON)."""
         if not isinstance(body, (bytes, bytearray)):
             from ._json import dumps
 
             body = dumps(body)
-        return await self.send("POST", url, content=bytes(body), headers=headers, timeout=timeout, error=error)
+        return await self.send(
+            "POST", url, content=bytes(body), headers=headers, timeout=timeout, error=error, provider=provider
+        )
 
     @asynccontextmanager
     async def stream(
@@ -282,11 +288,13 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 - a per-request timeout for httpx2, not a deadline
         error: ErrorMapper | None = None,
+        provider: str | None = None,
     ) -> AsyncIterator[StreamAnswer]:
         """Open a streamed request; the connection is released when the block exits, early or not.
         An error status is read whole and raised as a typed error before the block runs."""
         import httpx2
 
+        name = provider or self.provider
         if content is not None and not isinstance(content, (bytes, bytearray)):
             from ._json import dumps
 
@@ -296,15 +304,15 @@ class Transport:
         try:
             response = await client.send(outgoing, stream=True)
         except httpx2.TransportError as exc:
-            raise transport_error(exc, self.provider) from exc
+            raise transport_error(exc, name) from exc
         try:
             if response.status_code >= 400:
                 try:
                     body = await response.aread()
                 except Exception:  # noqa: BLE001 - the status already says what went wrong
                     body = b""
-                raise (error or default_error)(response.status_code, body, response.headers, self.provider)
-            yield StreamAnswer(response, self.provider)
+                raise (error or default_error)(response.status_code, body, response.headers, name)
+            yield StreamAnswer(response, name)
         finally:
             await response.aclose()
 
