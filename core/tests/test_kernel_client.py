@@ -1036,7 +1036,7 @@ async def test_unknown_provider_names_the_installed_ones() -> None:
 
 
 def test_unknown_provider_with_nothing_installed() -> None:
-    client = Client(plugins=PluginManager())
+    client = Client(plugins=PluginManager(group="lluminary-test-nothing-installed"))
     with pytest.raises(UnknownProviderError, match=r"installed providers: none.*pip install lluminary-openai"):
         client.generate("openai:gpt-4o", "Hi")
 

@@ -339,3 +339,19 @@ def test_json_or_text() -> None:
     assert http.json_or_text(b'{"error": {"message": "x"}}') == {"error": {"message": "x"}}
     assert http.json_or_text(b"<html>Bad Gateway</html>") == "<html>Bad Gateway</html>"
     assert http.json_or_text(b"\xff") == "\ufffd"
+
+
+def test_a_reset_without_a_message_still_says_what_happened() -> None:
+    import httpx2
+
+    bare = http.transport_error(httpx2.ReadError(""), "openai")
+    assert str(bare) == "openai the connection broke while reading the answer (ReadError)"
+    reset = httpx2.ReadError("")
+    reset.__context__ = ConnectionResetError(104, "Connection reset by peer")
+    assert "Connection reset by peer" in str(http.transport_error(reset, "openai"))
+    cut = http.transport_error(httpx2.RemoteProtocolError(""), "anthropic")
+    assert "closed the connection before the answer was complete" in str(cut)
+    assert not str(cut).rstrip().endswith(":")
+    timeout = http.transport_error(httpx2.ReadTimeout(""), "p")
+    assert type(timeout) is APITimeoutError
+    assert "read timeout" in str(timeout)

@@ -269,7 +269,7 @@ def test_allow_list_loads_only_the_listed_plugins(fakeplug: FakeDist, monkeypatc
     statuses = {info.name: info.status for info in pm.infos()}
     assert statuses["fake"] == statuses["modplug"] == "loaded"
     assert statuses["fakecls"] == statuses["broken"] == statuses["exporter-a"] == "blocked"
-    with pytest.raises(UnknownProviderError):
+    with pytest.raises(PluginError, match="'fakecls' is installed but blocked: LLUMINARY_PLUGINS"):
         Client(plugins=pm).generate("fakecls:m", "Hi")
 
 
@@ -418,3 +418,21 @@ def test_a_registered_provider_keeps_the_installed_plugin_of_its_prefix_unloaded
     assert loaded is not None
     assert loaded is not mine
     assert fakeplug.main in sys.modules
+
+
+async def test_a_blocked_plugin_is_reported_as_blocked_not_missing(
+    fakeplug: FakeDist, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lluminary import Client, PluginError
+
+    monkeypatch.setenv("LLUMINARY_PLUGINS", "modplug")
+    client = Client(plugins=PluginManager())
+    with pytest.raises(PluginError, match=r"'fake' is installed but blocked: LLUMINARY_PLUGINS='modplug' does not"):
+        await client.agenerate("fake:m", "hi")
+    monkeypatch.delenv("LLUMINARY_PLUGINS")
+    monkeypatch.setenv("LLUMINARY_DISABLE_PLUGINS", "fake,broken")
+    client = Client(plugins=PluginManager())
+    with pytest.raises(PluginError, match=r"blocked: LLUMINARY_DISABLE_PLUGINS='fake,broken' lists it"):
+        await client.agenerate("fake:m", "hi")
+    with pytest.raises(PluginError, match="blocked"):
+        Client(plugins=PluginManager(), exporters=["fake"])

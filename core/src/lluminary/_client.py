@@ -419,11 +419,14 @@ class Client:
         load_error = self.plugins.load_error(name)
         if load_error is not None:
             return PluginError(f"the plugin {name!r} is installed but failed to load: {load_error}")
+        blocked = self.plugins.blocked_by(name)
+        if blocked is not None:
+            return PluginError(f"the plugin {name!r} is installed but blocked: {blocked}")
         return PluginError(f"{what} (try `pip install lluminary-{name}`)")
 
     def unknown(self, provider: str, capability: str) -> LluminaryError:
         """The error for a provider prefix that nothing (or nothing capable) serves."""
-        if self.plugins.load_error(provider) is not None:
+        if self.plugins.load_error(provider) is not None or self.plugins.blocked_by(provider) is not None:
             return self._missing_plugin(provider, "")
         prefixes = self.plugins.provider_prefixes()
         if provider in prefixes:

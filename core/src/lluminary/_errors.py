@@ -186,7 +186,12 @@ class APIConnectionError(ProviderError):
 
 
 class MalformedResponseError(ProviderError):
-    """The provider's answer could not be understood (invalid JSON, broken framing)."""
+    """The provider's answer could not be understood (invalid JSON, broken framing).
+
+    ``raw_arguments`` holds a tool call's arguments as received when they were not valid JSON,
+    so nothing is lost; it is None for other failures."""
+
+    raw_arguments: str | None = None
 
 
 __all__ = [

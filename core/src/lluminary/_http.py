@@ -98,14 +98,44 @@ REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-amz-r
 
 
 def transport_error(exc: BaseException, provider: str) -> errors.ProviderError:
-    """Map an httpx2 transport exception to the typed error users catch."""
+    """Map an httpx2 transport exception to the typed error users catch, saying what happened
+    even when the exception itself has no message (a reset connection often has none)."""
     import httpx2
 
+    detail = _detail(exc)
     if isinstance(exc, httpx2.TimeoutException):
-        return errors.APITimeoutError(f"request timed out ({type(exc).__name__})", provider=provider)
-    if isinstance(exc, (httpx2.RemoteProtocolError, httpx2.ReadError)):
-        return errors.APIConnectionError(f"connection broke: {exc or type(exc).__name__}", provider=provider)
-    return errors.APIConnectionError(f"connection failed: {exc or type(exc).__name__}", provider=provider)
+        what = {
+            "ConnectTimeout": "connecting to the server timed out",
+            "ReadTimeout": "the server sent nothing within the read timeout",
+            "WriteTimeout": "sending the request timed out",
+            "PoolTimeout": "no connection of the pool became free in time",
+        }.get(type(exc).__name__, "the request timed out")
+        return errors.APITimeoutError(f"{what}{detail}", provider=provider)
+    if isinstance(exc, httpx2.RemoteProtocolError):
+        return errors.APIConnectionError(
+            f"the server closed the connection before the answer was complete{detail}", provider=provider
+        )
+    if isinstance(exc, httpx2.ReadError):
+        return errors.APIConnectionError(f"the connection broke while reading the answer{detail}", provider=provider)
+    if isinstance(exc, httpx2.WriteError):
+        return errors.APIConnectionError(f"the connection broke while sending the request{detail}", provider=provider)
+    if isinstance(exc, httpx2.ConnectError):
+        return errors.APIConnectionError(f"could not connect to the server{detail}", provider=provider)
+    return errors.APIConnectionError(f"the connection failed ({type(exc).__name__}){detail}", provider=provider)
+
+
+def _detail(exc: BaseException) -> str:
+    """``": reason"`` from the exception or the OS error under it, or ``" (ExceptionName)"``."""
+    seen: list[str] = []
+    current: BaseException | None = exc
+    while current is not None and len(seen) < 4:
+        text = str(current).strip()
+        if text and text not in seen:
+            seen.append(text)
+        current = current.__cause__ or current.__context__
+    if seen:
+        return ": " + "; ".join(seen)
+    return f" ({type(exc).__name__})"
 
 
 @asynccontextmanager

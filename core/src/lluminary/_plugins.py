@@ -106,6 +106,19 @@ class PluginManager:
             self._entry_points = found
         return self._entry_points
 
+    def blocked_by(self, name: str) -> str | None:
+        """Why the installed plugin ``name`` is not loaded (``LLUMINARY_PLUGINS=...`` leaves it out,
+        or ``LLUMINARY_DISABLE_PLUGINS`` names it), or None when it is not blocked or not installed."""
+        if name not in self.entry_points():
+            return None
+        allow = _split_env(ALLOW_ENV)
+        if allow is not None and name not in allow:
+            return f"{ALLOW_ENV}={os.environ.get(ALLOW_ENV, '')!r} does not list it"
+        block = _split_env(BLOCK_ENV)
+        if block and name in block:
+            return f"{BLOCK_ENV}={os.environ.get(BLOCK_ENV, '')!r} lists it"
+        return None
+
     def is_allowed(self, name: str) -> bool:
         allow = _split_env(ALLOW_ENV)
         if allow is not None and name not in allow:

@@ -164,13 +164,13 @@ def parse_arguments(raw: str, *, provider: str = "", tool: str = "") -> dict[str
         err = MalformedResponseError(
             f"tool call {tool!r} has invalid JSON arguments: {exc}: {raw[:200]!r}", provider=provider
         )
-        err.raw_arguments = raw  # type: ignore[attr-defined]
+        err.raw_arguments = raw
         raise err from None
     if not isinstance(value, dict):
         err = MalformedResponseError(
             f"tool call {tool!r} arguments are not a JSON object: {raw[:200]!r}", provider=provider
         )
-        err.raw_arguments = raw  # type: ignore[attr-defined]
+        err.raw_arguments = raw
         raise err
     return value
 
