@@ -241,3 +241,40 @@ async def test_errors_name_the_prefix_called() -> None:
         with pytest.raises(APIConnectionError) as info:
             await client.agenerate("alias:m", "hi")
     assert info.value.provider == "alias"
+
+
+def test_breaking_out_of_a_sync_stream_stops_the_download() -> None:
+    """No `with`, no close(): dropping the stream after `break` closes the provider's stream."""
+    import gc
+    import time as clock
+
+    from lluminary.sdk import Provider
+
+    state = {"sent": 0, "closed": False}
+
+    class Endless(Provider):
+        name = "endless"
+
+        async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+            try:
+                for _ in range(10_000):
+                    state["sent"] += 1
+                    yield TextDelta("x")
+                    await asyncio.sleep(0.001)
+                yield Finish("stop")
+            finally:
+                state["closed"] = True
+
+    pm = PluginManager()
+    pm.register(Endless())
+    client = Client(plugins=pm)
+    for _event in client.stream("endless:m", "go"):
+        break
+    gc.collect()
+    deadline = clock.monotonic() + 2
+    while not state["closed"] and clock.monotonic() < deadline:
+        clock.sleep(0.01)
+    assert state["closed"]
+    sent = state["sent"]
+    clock.sleep(0.1)
+    assert state["sent"] == sent < 10_000  # nothing more is read after the close

@@ -400,3 +400,18 @@ def test_response_text_helpers() -> None:
     assert response.reasoning == "think more"
     assert response.tool_calls == (call,)
     assert attrs.evolve(response, cached=True) == response  # ``cached`` is not compared
+
+
+def test_pickling_a_request_never_carries_its_key() -> None:
+    import pickle
+
+    from lluminary._requests import build_chat_request, build_embed_request
+
+    chat = build_chat_request("openai:gpt-4o", "hi", api_key="sk-pickled-secret-0000000000")
+    embed = build_embed_request("openai:text-embedding-3-small", "hi", api_key="sk-pickled-secret-0000000000")
+    for request in (chat, embed):
+        blob = pickle.dumps(request)
+        assert b"sk-pickled-secret" not in blob
+        back = pickle.loads(blob)
+        assert back.api_key is None
+        assert back.model == request.model

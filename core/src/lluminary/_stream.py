@@ -103,6 +103,35 @@ class AsyncStream:
 _DONE = object()
 
 
+class _Pump:
+    """Moves a stream's events into a queue on the background loop; stoppable from any thread."""
+
+    __slots__ = ("task",)
+
+    def __init__(self) -> None:
+        self.task: asyncio.Task[None] | None = None
+
+    async def run(self, stream: AsyncStream, out: queue.SimpleQueue[Any]) -> None:
+        self.task = asyncio.current_task()
+        put = out.put
+        try:
+            async for event in stream:
+                put(event)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
+            put(_Failure(exc))
+        else:
+            put(_DONE)
+
+    async def stop(self, stream: AsyncStream) -> None:
+        # Cancel the pump and wait until it has unwound: closing the stream while the pump is still
+        # inside it (awaiting the provider's own clean-up) would fail with "already running".
+        task = self.task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait((task,))
+        await stream.aclose()
+
+
 class _Failure:
     __slots__ = ("error",)
 
@@ -112,25 +141,18 @@ class _Failure:
 
 class SyncStream:
     """The sync face of :class:`AsyncStream`: a pump on the background loop feeds a queue, so the
-    caller's thread pays one queue read per event, not one cross-thread round trip."""
+    caller's thread pays one queue read per event, not one cross-thread round trip.
+
+    Leaving the loop early closes the connection as soon as the stream object is dropped
+    (``break`` out of ``for event in client.stream(...)``), or at once with ``close()`` / ``with``.
+    """
 
     def __init__(self, stream: AsyncStream) -> None:
         self._stream = stream
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._future: Any = None
-        self._task: asyncio.Task[None] | None = None
+        self._pump = _Pump()
         self._done = False
-
-    async def _pump(self) -> None:
-        self._task = asyncio.current_task()
-        put = self._queue.put
-        try:
-            async for event in self._stream:
-                put(event)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
-            put(_Failure(exc))
-        else:
-            put(_DONE)
 
     def __iter__(self) -> Iterator[StreamEvent]:
         return self
@@ -139,7 +161,9 @@ class SyncStream:
         if self._done:
             raise StopIteration
         if self._future is None:
-            self._future = asyncio.run_coroutine_threadsafe(self._pump(), _loop.loop())
+            # The pump holds the queue and the async stream, never this object: dropping the
+            # SyncStream is what lets __del__ stop it.
+            self._future = asyncio.run_coroutine_threadsafe(self._pump.run(self._stream, self._queue), _loop.loop())
         item = self._queue.get()
         if item is _DONE:
             self._done = True
@@ -179,13 +203,20 @@ class SyncStream:
         _loop.run(self._shutdown())
 
     async def _shutdown(self) -> None:
-        # Cancel the pump and wait until it has unwound: closing the stream while the pump is still
-        # inside it (awaiting the provider's own clean-up) would fail with "already running".
-        task = self._task
-        if task is not None and not task.done():
-            task.cancel()
-            await asyncio.wait((task,))
-        await self._stream.aclose()
+        await self._pump.stop(self._stream)
+
+    def __del__(self) -> None:
+        if self._done or self._future is None:
+            return
+        self._done = True
+        try:
+            loop = _loop.loop()
+            if _loop.in_loop_thread():
+                loop.create_task(self._pump.stop(self._stream))
+            else:
+                asyncio.run_coroutine_threadsafe(self._pump.stop(self._stream), loop)
+        except RuntimeError:  # the interpreter is shutting down
+            pass
 
     def __enter__(self) -> SyncStream:
         return self

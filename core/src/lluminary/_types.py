@@ -54,6 +54,15 @@ class Secret:
     def __bool__(self) -> bool:
         return bool(self._value)
 
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        # Pickling (multiprocessing, caches, task queues) never carries the key: it comes back as
+        # None, so the receiving side uses its own settings or environment.
+        return (_no_secret, ())
+
+
+def _no_secret() -> None:
+    return None
+
 
 # --------------------------------------------------------------------------- content parts
 
