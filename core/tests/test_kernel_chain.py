@@ -407,3 +407,43 @@ def test_a_cache_url_gets_one_backend_per_event_loop() -> None:
     client.close()
     assert backends.opened[0].closed  # the background loop's, closed there
     assert not backends.opened[1].closed  # its loop is gone, and its connections with it
+
+
+# --------------------------------------------------------------------------- the deadline
+
+
+class Silent(ScriptedProvider):
+    """A provider whose server never answers: each attempt fails only at its own read timeout."""
+
+    async def generate(self, request: ChatRequest) -> ChatResponse:
+        self.requests.append(request)
+        await asyncio.sleep(0.2)
+        raise lluminary.APITimeoutError("read timeout", provider="silent")
+
+    def stream(self, request: ChatRequest) -> Any:
+        return self._replay(request)  # the stream waits on the same silence
+
+
+async def test_the_deadline_bounds_every_attempt_and_fallback_together() -> None:
+    pm = PluginManager()
+    silent = Silent("silent")
+    pm.register(silent)
+    client = Client(plugins=pm, retries=RetryPolicy(5, initial_delay=0, max_delay=0), deadline=0.5)
+    started = time.perf_counter()
+    with pytest.raises(lluminary.APITimeoutError, match=r"deadline of 0\.5 s"):
+        await client.agenerate("silent:m", "hi", fallbacks=["silent:other"])
+    assert time.perf_counter() - started < 1.5  # not 5 attempts x 2 models x 0.2 s
+    assert len(silent.requests) < 10
+
+
+async def test_a_call_deadline_overrides_the_clients_and_is_validated() -> None:
+    pm = PluginManager()
+    pm.register(Silent("silent"))
+    client = Client(plugins=pm, retries=1, deadline=None)
+    with pytest.raises(lluminary.APITimeoutError, match=r"deadline of 0\.05 s"):
+        await client.agenerate("silent:m", "hi", deadline=0.05)
+    with pytest.raises(lluminary.RequestValidationError, match="deadline"):
+        await client.agenerate("silent:m", "hi", deadline=-1)
+    stream = client.astream("silent:m", "hi", deadline=0.05)
+    with pytest.raises(lluminary.APITimeoutError, match="deadline"):
+        await stream.response()

@@ -14,10 +14,18 @@ from . import _loop
 from ._cache import CacheBackend
 from ._call import Call, Handler, Middleware, Result, compose
 from ._cost import Catalogue, compute_cost
-from ._errors import BudgetExceededError, LluminaryError, PluginError, UnknownProviderError, UnsupportedError
+from ._errors import (
+    BudgetExceededError,
+    LluminaryError,
+    PluginError,
+    RequestValidationError,
+    UnknownProviderError,
+    UnsupportedError,
+)
 from ._middleware.budget import BudgetStep
 from ._middleware.cache import CacheStep, CacheWarning
 from ._middleware.cost import CostStep
+from ._middleware.deadline import DeadlineStep
 from ._middleware.fallback import FallbackStep
 from ._middleware.provider import ProviderCall
 from ._middleware.retry import RetryStep
@@ -39,6 +47,9 @@ CACHE_ENV = "LLUMINARY_CACHE"
 EXPORTERS_ENV = "LLUMINARY_EXPORTERS"
 #: Seconds a cache backend may take before the call goes on without it.
 DEFAULT_CACHE_TIMEOUT = 2.0
+#: Seconds a whole call may take, every attempt and fallback included (a stream: until its first
+#: event). Each attempt's silences are bounded by the read ``timeout`` too.
+DEFAULT_DEADLINE = 900.0
 
 
 class Client:
@@ -53,6 +64,8 @@ class Client:
     ``providers``: settings per provider name, e.g. ``{"openai": {"base_url": ..., "api_key": ...,
     "timeout": 30, "max_connections": 50}}``; they apply to every call of this client, which
     gets connection pools of its own. ``middleware``: steps run before the kernel's own, in order.
+    ``deadline``: seconds a whole call may take, all attempts and fallbacks together (a stream:
+    until its first event); None for no limit. A call's own ``deadline=`` overrides it.
     """
 
     def __init__(
@@ -68,6 +81,7 @@ class Client:
         plugins: PluginManager | None = None,
         providers: Mapping[str, ProviderSettings | Mapping[str, Any]] | None = None,
         middleware: Iterable[Middleware] = (),
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
         self.plugins = plugins or plugin_manager()
         if retries is None:
@@ -80,6 +94,7 @@ class Client:
         self.budget = budget
         self.cache_ttl = cache_ttl
         self.cache_timeout = cache_timeout
+        self.deadline = deadline
         self._tokens = [0, 0, 0, 0, 0]  # the running Usage, as plain counters (no object per call)
         self._spent = [0.0, 0.0, 0.0, 0.0]  # the running Cost, likewise
         self.calls = 0
@@ -118,11 +133,12 @@ class Client:
         fallbacks: Sequence[str] | None = None,
         cache: bool = True,
         parent_id: str | None = None,
+        deadline: float | None = None,
         **kwargs: Any,
     ) -> ChatResponse:
         """One chat call; see :func:`lluminary._requests.build_chat_request` for the arguments."""
         request = build_chat_request(model, prompt, **kwargs)
-        call = self._new_call("generate", request, fallbacks, cache, parent_id)
+        call = self._new_call("generate", request, fallbacks, cache, parent_id, deadline)
         return cast(ChatResponse, await self.run(call))
 
     def astream(
@@ -133,11 +149,12 @@ class Client:
         fallbacks: Sequence[str] | None = None,
         cache: bool = True,
         parent_id: str | None = None,
+        deadline: float | None = None,
         **kwargs: Any,
     ) -> AsyncStream:
         """A streamed chat call. Iterate it for events; ``await stream.response()`` for the result."""
         request = build_chat_request(model, prompt, **kwargs)
-        return AsyncStream(self, self._new_call("stream", request, fallbacks, cache, parent_id))
+        return AsyncStream(self, self._new_call("stream", request, fallbacks, cache, parent_id, deadline))
 
     async def aembed(
         self,
@@ -146,11 +163,12 @@ class Client:
         *,
         cache: bool = True,
         parent_id: str | None = None,
+        deadline: float | None = None,
         **kwargs: Any,
     ) -> EmbedResponse:
         """Embed one text or many; one vector per input, in order."""
         request = build_embed_request(model, inputs, **kwargs)
-        call = self._new_call("embed", request, (), cache, parent_id)
+        call = self._new_call("embed", request, (), cache, parent_id, deadline)
         return cast(EmbedResponse, await self.run(call))
 
     async def acount_tokens(self, model: str | ChatRequest, prompt: str | None = None, **kwargs: Any) -> int:
@@ -184,8 +202,20 @@ class Client:
         return await chain(call)
 
     def _new_call(
-        self, operation: str, request: Any, fallbacks: Sequence[str] | None, cache: bool, parent_id: str | None
+        self,
+        operation: str,
+        request: Any,
+        fallbacks: Sequence[str] | None,
+        cache: bool,
+        parent_id: str | None,
+        deadline: float | None = None,
     ) -> Call:
+        if deadline is not None:
+            if not isinstance(deadline, (int, float)) or isinstance(deadline, bool) or not deadline > 0:
+                raise RequestValidationError(f"deadline must be a positive number of seconds, got {deadline!r}")
+            state: dict[str, Any] | None = {"deadline": float(deadline)}
+        else:
+            state = None
         return Call(
             operation,
             request,
@@ -194,6 +224,7 @@ class Client:
             parent_id=parent_id if parent_id is not None else current_parent(),
             use_cache=cache,
             fallbacks=self.fallbacks if fallbacks is None else tuple(fallbacks),
+            state=state,
         )
 
     # ------------------------------------------------------------------ sync API
@@ -220,6 +251,7 @@ class Client:
         steps: list[Middleware] = list(self.middleware)
         for contributed in self.plugins.hook.lluminary_middleware(client=self):
             steps.extend(contributed)
+        steps.append(DeadlineStep(self.deadline))  # a call's own deadline= applies even without the client's
         if self.budget is not None:
             steps.append(BudgetStep())
         if self._cache_spec is not False:
