@@ -447,3 +447,78 @@ async def test_a_call_deadline_overrides_the_clients_and_is_validated() -> None:
     stream = client.astream("silent:m", "hi", deadline=0.05)
     with pytest.raises(lluminary.APITimeoutError, match="deadline"):
         await stream.response()
+
+
+# --------------------------------------------------------------------------- budgets that hold
+
+
+class Slow(ScriptedProvider):
+    """Answers after a short wait, so concurrent calls are really in flight together."""
+
+    async def generate(self, request: ChatRequest) -> ChatResponse:
+        self.requests.append(request)
+        await asyncio.sleep(0.01)
+        return ChatResponse(Message("assistant", (TextPart("ok"),)), usage=Usage(10, 100), provider="slow")
+
+
+PRICE = lluminary.ModelInfo("slow:m", input_price=10.0, output_price=30.0)  # $ per million tokens
+
+
+async def test_a_budget_holds_under_a_hundred_concurrent_callers() -> None:
+    pm = PluginManager()
+    provider = Slow("slow", models=[PRICE])
+    pm.register(provider)
+    client = Client(plugins=pm, retries=1, budget=0.05)
+    prompt = "a prompt of about forty characters......"
+
+    async def one() -> str:
+        try:
+            await client.agenerate("slow:m", prompt, max_tokens=100)
+        except lluminary.BudgetExceededError:
+            return "refused"
+        return "ok"
+
+    outcomes = await asyncio.gather(*(one() for _ in range(100)))
+    actual = 10 * 10e-6 + 100 * 30e-6  # what each admitted call really cost
+    assert client.cost.total <= 0.05
+    assert outcomes.count("ok") == len(provider.requests) == client.calls
+    assert client.cost.total == pytest.approx(client.calls * actual)
+    assert 0 < outcomes.count("ok") <= int(0.05 // actual)
+    assert client.reserved == 0.0  # every reservation was released
+
+
+async def test_a_refused_call_says_what_was_reserved() -> None:
+    pm = PluginManager()
+    pm.register(Slow("slow", models=[PRICE]))
+    client = Client(plugins=pm, retries=1, budget=0.001)
+    with pytest.raises(lluminary.BudgetExceededError, match="this call may cost") as info:
+        await client.agenerate("slow:m", "hi", max_tokens=1000)  # up to $0.03: never admitted
+    assert info.value.estimate > 0.001
+    assert client.calls == 0
+
+
+async def test_an_unpriced_model_under_a_budget_needs_a_price_or_an_explicit_opt_out() -> None:
+    pm = PluginManager()
+    provider = Slow("slow")  # no catalogue entry: no price
+    pm.register(provider)
+    with pytest.raises(lluminary.UnpricedModelError, match=r"'slow:m' has no price"):
+        await Client(plugins=pm, budget=1.0).agenerate("slow:m", "hi")
+    assert provider.requests == []
+    priced = Client(plugins=pm, budget=1.0, prices={"slow:m": {"input": 10.0, "output": 30.0}})
+    reply_ = await priced.agenerate("slow:m", "hi")
+    assert reply_.cost is not None
+    assert reply_.cost.total == pytest.approx(10 * 10e-6 + 100 * 30e-6)
+    uncounted = Client(plugins=pm, budget=1.0, allow_unpriced=True)
+    assert (await uncounted.agenerate("slow:m", "hi")).cost is None
+    with pytest.raises(lluminary.RequestValidationError, match="unknown keys"):
+        Client(plugins=pm, prices={"slow:m": {"inputs": 1.0}})
+
+
+async def test_a_client_can_have_a_memory_cache_of_its_own() -> None:
+    shared_a, provider, pm = make(reply("a"), reply("b"), reply("c"), cache="memory://?test=own")
+    shared_b = Client(plugins=pm, cache="memory://?test=own")
+    own = Client(plugins=pm, cache=lluminary.MemoryCache())
+    await shared_a.agenerate("scripted:m", "same")
+    assert (await shared_b.agenerate("scripted:m", "same")).cached  # one URL, one process-wide store
+    assert not (await own.agenerate("scripted:m", "same")).cached
+    assert len(provider.requests) == 2

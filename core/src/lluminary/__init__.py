@@ -53,6 +53,7 @@ _EXPORTS = {
     "hookimpl": "hookspecs",
     "tool": "tools",
     "RetryPolicy": "retry",
+    "MemoryCache": "cache",
     "Accumulator": "streaming",
     "CacheBackend": "cache",
     "VectorStore": "store",
@@ -108,6 +109,7 @@ _ERROR_NAMES = [
     "RequestValidationError",
     "ServerError",
     "UnknownProviderError",
+    "UnpricedModelError",
     "UnsupportedError",
 ]
 _EXPORTS.update(dict.fromkeys(_TYPE_NAMES, "types"))
@@ -146,7 +148,7 @@ if TYPE_CHECKING:
         stream as stream,
         unregister as unregister,
     )
-    from ._cache import CacheBackend as CacheBackend
+    from ._cache import CacheBackend as CacheBackend, MemoryCache as MemoryCache
     from ._call import Call as Call, EventStream as EventStream, Middleware as Middleware, then as then
     from ._client import Client as Client
     from ._errors import (
@@ -169,6 +171,7 @@ if TYPE_CHECKING:
         RequestValidationError as RequestValidationError,
         ServerError as ServerError,
         UnknownProviderError as UnknownProviderError,
+        UnpricedModelError as UnpricedModelError,
         UnsupportedError as UnsupportedError,
     )
     from ._hookspecs import hookimpl as hookimpl

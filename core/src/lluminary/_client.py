@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
@@ -13,13 +14,14 @@ from typing import Any, cast
 from . import _loop
 from ._cache import CacheBackend
 from ._call import Call, Handler, Middleware, Result, compose
-from ._cost import Catalogue, compute_cost
+from ._cost import Catalogue, compute_cost, estimate_tokens, prices_entry
 from ._errors import (
     BudgetExceededError,
     LluminaryError,
     PluginError,
     RequestValidationError,
     UnknownProviderError,
+    UnpricedModelError,
     UnsupportedError,
 )
 from ._middleware.budget import BudgetStep
@@ -50,6 +52,8 @@ DEFAULT_CACHE_TIMEOUT = 2.0
 #: Seconds a whole call may take, every attempt and fallback included (a stream: until its first
 #: event). Each attempt's silences are bounded by the read ``timeout`` too.
 DEFAULT_DEADLINE = 900.0
+#: Output tokens reserved against a budget when neither ``max_tokens`` nor the catalogue says more.
+DEFAULT_RESERVED_OUTPUT = 4_096
 
 
 class Client:
@@ -64,6 +68,10 @@ class Client:
     ``providers``: settings per provider name, e.g. ``{"openai": {"base_url": ..., "api_key": ...,
     "timeout": 30, "max_connections": 50}}``; they apply to every call of this client, which
     gets connection pools of its own. ``middleware``: steps run before the kernel's own, in order.
+    ``prices``: US dollars per million tokens for models the catalogue does not price (or to
+    override it): ``{"groq:llama-3.3-70b-versatile": {"input": 0.59, "output": 0.79}}``. With a
+    ``budget``, every call reserves a worst-case estimate first (see :meth:`reserve`); a model
+    without a price is refused unless ``allow_unpriced=True``.
     ``deadline``: seconds a whole call may take, all attempts and fallbacks together (a stream:
     until its first event); None for no limit. A call's own ``deadline=`` overrides it.
     """
@@ -82,6 +90,9 @@ class Client:
         providers: Mapping[str, ProviderSettings | Mapping[str, Any]] | None = None,
         middleware: Iterable[Middleware] = (),
         deadline: float | None = DEFAULT_DEADLINE,
+        prices: Mapping[str, Mapping[str, float] | ModelInfo] | None = None,
+        allow_unpriced: bool = False,
+        reserve_output_tokens: int = DEFAULT_RESERVED_OUTPUT,
     ) -> None:
         self.plugins = plugins or plugin_manager()
         if retries is None:
@@ -95,6 +106,11 @@ class Client:
         self.cache_ttl = cache_ttl
         self.cache_timeout = cache_timeout
         self.deadline = deadline
+        self.prices = tuple(prices_entry(model, given) for model, given in (prices or {}).items())
+        self.allow_unpriced = allow_unpriced
+        self.reserve_output_tokens = reserve_output_tokens
+        self._reserved = 0.0
+        self._money = threading.Lock()  # the sync API's loop and the caller's may settle at once
         self._tokens = [0, 0, 0, 0, 0]  # the running Usage, as plain counters (no object per call)
         self._spent = [0.0, 0.0, 0.0, 0.0]  # the running Cost, likewise
         self.calls = 0
@@ -285,6 +301,11 @@ class Client:
         if catalogue is None or self._catalogue_generation != self.plugins.generation:
             catalogue = self._models()
         cost = compute_cost(usage, catalogue.get(model))
+        with self._money:
+            self._add(usage, cost)
+        return cost
+
+    def _add(self, usage: Usage, cost: Cost | None) -> None:
         tokens = self._tokens
         tokens[0] += usage.input_tokens
         tokens[1] += usage.output_tokens
@@ -298,7 +319,6 @@ class Client:
             spent[2] += cost.cache_read
             spent[3] += cost.cache_write
         self.calls += 1
-        return cost
 
     @property
     def usage(self) -> Usage:
@@ -310,11 +330,42 @@ class Client:
         """What this client spent, in US dollars (calls whose model has a price)."""
         return Cost(*self._spent)
 
-    def check_budget(self) -> None:
-        if self.budget is not None:
+    def reserve(self, request: ChatRequest | EmbedRequest) -> float:
+        """Admit a call against the budget: reserve its worst-case cost (offline estimate of the
+        input, plus ``max_tokens`` or the model's output limit or ``reserve_output_tokens``) and
+        return the amount, or raise :class:`BudgetExceededError` when it would not fit, and
+        :class:`UnpricedModelError` when the model has no price (unless ``allow_unpriced``)."""
+        budget = self.budget
+        if budget is None:
+            return 0.0
+        info = self._models().get(request.model)
+        if info is None or info.input_price is None:
+            if self.allow_unpriced:
+                estimate = 0.0
+            else:
+                raise UnpricedModelError(request.model)
+        elif isinstance(request, EmbedRequest):
+            estimate = compute_cost(Usage(estimate_tokens(request)), info).total  # type: ignore[union-attr]
+        else:
+            output = request.max_tokens or info.max_output_tokens or self.reserve_output_tokens
+            estimate = compute_cost(Usage(estimate_tokens(request), output), info).total  # type: ignore[union-attr]
+        with self._money:
             spent = sum(self._spent)
-            if spent >= self.budget:
-                raise BudgetExceededError(spent, self.budget)
+            if spent + self._reserved + estimate > budget or spent >= budget:
+                raise BudgetExceededError(spent, budget, reserved=self._reserved, estimate=estimate)
+            self._reserved += estimate
+        return estimate
+
+    def release(self, reserved: float) -> None:
+        """End a reservation (the call's real cost, if any, was accounted already)."""
+        if reserved:
+            with self._money:
+                self._reserved = max(self._reserved - reserved, 0.0)
+
+    @property
+    def reserved(self) -> float:
+        """Dollars reserved by calls in flight."""
+        return self._reserved
 
     # ------------------------------------------------------------------ caches and stores
 
@@ -433,6 +484,7 @@ class Client:
             entries: list[ModelInfo] = []
             for result in self.plugins.hook.lluminary_models():
                 entries.extend(result)
+            entries.extend(self.prices)  # the client's own prices win
             self._catalogue = Catalogue(entries)
             self._catalogue_generation = self.plugins.generation
         return self._catalogue

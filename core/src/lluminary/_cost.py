@@ -7,9 +7,12 @@ reasoning tokens to the output price when the catalogue gives no separate price.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from ._types import Cost, ModelInfo, Usage
+import attrs
+
+from ._errors import RequestValidationError
+from ._types import ChatRequest, Cost, EmbedRequest, ModelInfo, ToolCallPart, ToolResultPart, Usage
 
 _PER_TOKEN = 1e-6
 
@@ -74,3 +77,44 @@ class Catalogue:
         result = best or self._by_id.get(f"{provider}:*")
         self._resolved[model] = result
         return result
+
+
+def estimate_tokens(request: ChatRequest | EmbedRequest) -> int:
+    """Input tokens, estimated offline (about four characters a token, rounded up, plus a few per
+    message): good enough to reserve a budget, never used to bill."""
+    if isinstance(request, EmbedRequest):
+        return sum(len(text) for text in request.inputs) // 4 + len(request.inputs)
+    chars = len(request.system or "")
+    for message in request.messages:
+        chars += 16
+        for part in message.content:
+            text = getattr(part, "text", None)
+            if isinstance(text, str):
+                chars += len(text)
+            elif isinstance(part, ToolCallPart):
+                chars += len(str(part.arguments)) + len(part.name)
+            elif isinstance(part, ToolResultPart):
+                chars += len(str(part.content))
+            else:
+                chars += 1_000  # an image: a rough, generous share
+    for tool in request.tools:
+        chars += len(tool.name) + len(tool.description or "") + len(str(tool.parameters))
+    return chars // 4 + 1
+
+
+def prices_entry(model: str, prices: Mapping[str, float] | ModelInfo) -> ModelInfo:
+    """A catalogue entry from a user's prices: ``{"input": 0.59, "output": 0.79}`` per million
+    tokens (also ``cache_read``, ``cache_write``, ``reasoning``)."""
+    if isinstance(prices, ModelInfo):
+        return prices if prices.id == model else attrs.evolve(prices, id=model)
+    unknown = set(prices) - {"input", "output", "cache_read", "cache_write", "reasoning"}
+    if unknown:
+        raise RequestValidationError(f"prices for {model!r}: unknown keys {sorted(unknown)}")
+    return ModelInfo(
+        model,
+        input_price=prices.get("input"),
+        output_price=prices.get("output"),
+        cache_read_price=prices.get("cache_read"),
+        cache_write_price=prices.get("cache_write"),
+        reasoning_price=prices.get("reasoning"),
+    )

@@ -58,6 +58,19 @@ class ConfigurationError(LluminaryError):
         self.env_var = env_var
 
 
+class UnpricedModelError(ConfigurationError):
+    """A client with a budget was asked to call a model it has no price for, so the spend could
+    not be counted. Give a price (``Client(prices=...)``) or allow it (``allow_unpriced=True``)."""
+
+    def __init__(self, model: str) -> None:
+        super().__init__(
+            f"the client has a budget, but {model!r} has no price: give one with "
+            f"Client(prices={{{model!r}: {{'input': ..., 'output': ...}}}}) (US dollars per million tokens), "
+            "or pass allow_unpriced=True to let unpriced calls through uncounted"
+        )
+        self.model = model
+
+
 class UnknownProviderError(LluminaryError):
     """No installed plugin serves this provider prefix."""
 
@@ -76,12 +89,18 @@ class RequestValidationError(LluminaryError, ValueError):
 
 
 class BudgetExceededError(LluminaryError):
-    """The client's spending budget is used up."""
+    """The client's budget is used up, or the call's reserved estimate would not fit in what is
+    left (``reserved``: dollars held by calls in flight; ``estimate``: this call's)."""
 
-    def __init__(self, spent: float, budget: float) -> None:
-        super().__init__(f"budget exceeded: spent ${spent:.6f} of ${budget:.6f}")
+    def __init__(self, spent: float, budget: float, *, reserved: float = 0.0, estimate: float = 0.0) -> None:
+        detail = (
+            f" (${reserved:.6f} reserved by calls in flight, this call may cost ${estimate:.6f})" if estimate else ""
+        )
+        super().__init__(f"budget exceeded: spent ${spent:.6f} of ${budget:.6f}{detail}")
         self.spent = spent
         self.budget = budget
+        self.reserved = reserved
+        self.estimate = estimate
 
 
 class UnsupportedError(LluminaryError):
@@ -214,6 +233,7 @@ __all__ = [
     "RequestValidationError",
     "ServerError",
     "UnknownProviderError",
+    "UnpricedModelError",
     "UnsupportedError",
     "redact",
     "register_secret",

@@ -323,6 +323,8 @@ class ChatResponse:
     id: str | None = None
     citations: tuple[Citation, ...] = ()
     cached: bool = attrs.field(default=False, eq=False)
+    #: On a cache hit: what the answer cost when it was first bought (``cost`` is then zero).
+    saved: Cost | None = attrs.field(default=None, eq=False)
 
     @property
     def text(self) -> str:
@@ -375,6 +377,8 @@ class EmbedResponse:
     usage: Usage = Usage()
     cost: Cost | None = None
     cached: bool = attrs.field(default=False, eq=False)
+    #: On a cache hit: what the answer cost when it was first bought (``cost`` is then zero).
+    saved: Cost | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen

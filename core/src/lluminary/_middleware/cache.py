@@ -17,7 +17,7 @@ import attrs
 
 from lluminary._cache import CacheBackend, cache_key
 from lluminary._call import Call, EventStream, Handler, Result, then
-from lluminary._types import ChatResponse, EmbedResponse, TraceEvent
+from lluminary._types import ChatResponse, Cost, EmbedResponse, TraceEvent
 
 
 class CacheWarning(UserWarning):
@@ -58,7 +58,8 @@ class CacheStep:
                         response_id=hit.id if isinstance(hit, ChatResponse) else None,
                     )
                 )
-            hit = attrs.evolve(hit, cached=True)
+            # A hit costs nothing now; the response says what it saved.
+            hit = attrs.evolve(hit, cached=True, cost=Cost(), saved=hit.cost)
             if call.streaming:
                 assert isinstance(hit, ChatResponse)
                 return EventStream.replay(call, hit)
