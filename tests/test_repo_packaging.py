@@ -44,7 +44,9 @@ PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 
 #: The hooks each of our distributions' entry points must carry, in a wheel installed alone.
 #: A distribution not listed here must still name at least one hook.
-PROVIDER_HOOKS = frozenset({"lluminary_generate", "lluminary_stream", "lluminary_embed", "lluminary_models"})
+PROVIDER_HOOKS = frozenset(
+    {"lluminary_generate", "lluminary_stream", "lluminary_embed", "lluminary_count_tokens", "lluminary_models"}
+)
 EXPECTED_HOOKS: Mapping[str, frozenset[str]] = {
     "lluminary-openai": PROVIDER_HOOKS,
     "lluminary-anthropic": PROVIDER_HOOKS,

@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from lluminary import _errors as lerrors
-from lluminary._client import Client
+import lluminary
+from lluminary import Client
 from lluminary_testing.conformance import ProviderConformance, WireImage, WireToolResult
 from lluminary_testing.server import FakeServer, RecordedRequest
 
@@ -31,18 +31,18 @@ class TestOllamaConformance(ProviderConformance):
     supports_embeddings = True
     embedding_model = "ollama:nomic-embed-text"
     usage_fields = frozenset({"input_tokens", "output_tokens"})
-    error_kinds: ClassVar[Mapping[str, type[lerrors.ProviderError]]] = {
-        "authentication": lerrors.AuthenticationError,  # Ollama's cloud
-        "not_found": lerrors.NotFoundError,
-        "rate_limit": lerrors.RateLimitError,
-        "context_length": lerrors.ContextLengthExceededError,
-        "invalid_request": lerrors.InvalidRequestError,
-        "server": lerrors.ServerError,
-        "overloaded": lerrors.OverloadedError,
+    error_kinds: ClassVar[Mapping[str, type[lluminary.ProviderError]]] = {
+        "authentication": lluminary.AuthenticationError,  # Ollama's cloud
+        "not_found": lluminary.NotFoundError,
+        "rate_limit": lluminary.RateLimitError,
+        "context_length": lluminary.ContextLengthExceededError,
+        "invalid_request": lluminary.InvalidRequestError,
+        "server": lluminary.ServerError,
+        "overloaded": lluminary.OverloadedError,
     }
-    in_stream_error_kinds: ClassVar[Mapping[str, type[lerrors.ProviderError]]] = {
-        "server": lerrors.ServerError,
-        "context_length": lerrors.ContextLengthExceededError,
+    in_stream_error_kinds: ClassVar[Mapping[str, type[lluminary.ProviderError]]] = {
+        "server": lluminary.ServerError,
+        "context_length": lluminary.ContextLengthExceededError,
     }
     base_url_variants = ("{base}", "{base}/", "{base}/api", "{base}/api/")
 

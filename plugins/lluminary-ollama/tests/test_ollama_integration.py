@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lluminary._client import Client
-from lluminary._http import aclose_all
-from lluminary._plugins import PluginManager
-from lluminary._types import Finish, TextDelta
+from lluminary import Client, Finish, NotFoundError, TextDelta
+from lluminary._plugins import PluginManager  # a manager of its own: only the provider under test
 from lluminary_ollama import OllamaProvider
 from lluminary_ollama.config import parse_host
 
@@ -53,8 +51,8 @@ def ollama() -> tuple[str, list[dict[str, Any]]]:
 async def client() -> AsyncIterator[Client]:
     plugins = PluginManager()
     plugins.register(OllamaProvider(), name="ollama-integration")
-    yield Client(plugins=plugins, cache=False, retries=1, exporters=[])
-    await aclose_all()
+    async with Client(plugins=plugins, cache=False, retries=1, exporters=[]) as client:
+        yield client
 
 
 def _chat_model(ollama: tuple[str, list[dict[str, Any]]]) -> tuple[str, str]:
@@ -87,8 +85,6 @@ async def test_stream(client: Client, ollama: tuple[str, list[dict[str, Any]]]) 
 
 
 async def test_model_not_pulled(client: Client, ollama: tuple[str, list[dict[str, Any]]]) -> None:
-    from lluminary._errors import NotFoundError
-
     base, _ = ollama
     with pytest.raises(NotFoundError, match="ollama pull"):
         await client.agenerate("ollama:lluminary-no-such-model-xyz", "Hi", base_url=base)

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from lluminary import _errors as errors
-from lluminary._client import Client
-from lluminary._http import aclose_all
-from lluminary._plugins import PluginManager
-from lluminary._retry import RetryPolicy
-from lluminary._types import (
+import lluminary
+from lluminary import (
+    Client,
     ImagePart,
     Message,
     ReasoningConfig,
     ReasoningPart,
     ResponseFormat,
+    TextDelta,
     TextPart,
     Tool,
     ToolCallDelta,
@@ -29,6 +27,10 @@ from lluminary._types import (
     ToolChoice,
     Usage,
 )
+from lluminary._plugins import PluginManager  # a manager of its own: only the provider under test
+from lluminary._settings import ClientScope, ProviderSettings, _scope
+from lluminary._transport import Pools
+from lluminary.sdk import build_chat_request, build_embed_request
 from lluminary_ollama import OllamaProvider, catalogue
 from lluminary_ollama.config import normalise_base_url, parse_host
 from lluminary_testing import ErrorScenario, Fault, Reply, Scenario, ToolCallSpec, ndjson
@@ -42,17 +44,6 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture
 def server(fake_ollama: FakeOllamaServer) -> FakeOllamaServer:
     return fake_ollama
-
-
-@pytest_asyncio.fixture
-async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Client]:
-    monkeypatch.delenv("OLLAMA_API_KEY", raising=False)
-    monkeypatch.delenv("OLLAMA_HOST", raising=False)
-    catalogue.clear()
-    plugins = PluginManager()
-    plugins.register(OllamaProvider(), name="ollama-under-test")
-    yield Client(plugins=plugins, cache=False, retries=RetryPolicy(max_attempts=1), exporters=[])
-    await aclose_all()
 
 
 def opts(server: FakeOllamaServer, **kwargs: Any) -> dict[str, Any]:
@@ -199,7 +190,7 @@ async def test_history_with_images_thinking_and_tool_results(client: Client, ser
 @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
 async def test_url_images_rejected_before_io(client: Client, server: FakeOllamaServer, streamed: bool) -> None:
     message = Message.user([TextPart("What?"), ImagePart(url="https://example.com/cat.png")])
-    with pytest.raises(errors.RequestValidationError, match="not URLs"):
+    with pytest.raises(lluminary.RequestValidationError, match="not URLs"):
         await call(client, server, streamed, None, messages=[message])
     assert not server.requests
 
@@ -252,6 +243,98 @@ def test_parse_host_like_ollama(value: str | None, url: str) -> None:
 )
 def test_normalise_base_url(value: str, url: str) -> None:
     assert normalise_base_url(value) == url
+
+
+@pytest.mark.parametrize(
+    ("value", "url"),
+    [
+        ("http://0.0.0.0:8080", "http://127.0.0.1:8080"),  # OLLAMA_HOST as `ollama serve` is told to listen
+        (" 'gpu-box:9000/api' ", "http://gpu-box:9000"),
+        ("https://user:secret@gpu-box/api", "https://user:secret@gpu-box"),  # credentials: kept as they are
+    ],
+)
+def test_normalise_base_url_reads_hosts_like_ollama(value: str, url: str) -> None:
+    assert normalise_base_url(value) == url
+
+
+# --------------------------------------------------------------------------- settings and connections
+
+
+@contextmanager
+def client_scope(settings: Mapping[str, Mapping[str, Any]] | None = None) -> Iterator[Pools]:
+    """What a Client lends the provider around each call: its settings per provider, its pools."""
+    pools = Pools()
+    scoped = {name: ProviderSettings.of(value) for name, value in (settings or {}).items()}
+    token = _scope.set(ClientScope(scoped, pools))
+    try:
+        yield pools
+    finally:
+        _scope.reset(token)
+
+
+async def test_settings_of_the_calling_client(server: FakeOllamaServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's ``providers={"ollama": {...}}`` win over the provider object's settings and the
+    environment; the call's own win over the client's."""
+    monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:9")  # nothing listens on either
+    provider = OllamaProvider(base_url="http://127.0.0.1:9", api_key="provider-key-0123456789")
+    server.script(Scenario(text="one"), Scenario(text=["tw", "o"]), Scenario(text="three"))
+    settings = {"ollama": {"base_url": f"{server.base_url}/api/", "api_key": "client-key-0123456789"}}
+    with client_scope(settings) as pools:
+        try:
+            assert (await provider.generate(build_chat_request(MODEL, "Hi"))).text == "one"
+            assert server.last_request.path == "/api/chat"
+            assert server.last_request.headers["authorization"] == "Bearer client-key-0123456789"
+
+            events = [e async for e in provider.stream(build_chat_request(MODEL, "Hi"))]
+            assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "two"
+            assert server.last_request.headers["authorization"] == "Bearer client-key-0123456789"
+
+            await provider.generate(build_chat_request(MODEL, "Hi", api_key="call-key-0123456789"))
+            assert server.last_request.headers["authorization"] == "Bearer call-key-0123456789"
+
+            embedded = await provider.embed(build_embed_request("ollama:nomic-embed-text", ["x"]))
+            assert len(embedded.embeddings) == 1
+            assert server.last_request.path == "/api/embed"
+            assert len(pools) == 1  # the client's pool, not the process-wide one
+        finally:
+            await pools.aclose()
+    assert len(pools) == 0
+
+
+async def test_two_clients_on_two_servers(server: FakeOllamaServer) -> None:
+    """Two clients configured with ``providers=`` talk to two Ollama servers, with no base_url per call."""
+    plugins = PluginManager()
+    plugins.register(OllamaProvider(), name="ollama-under-test")
+    with FakeOllamaServer() as other:
+        server.script(Scenario(text="from the first"))
+        other.script(Scenario(text="from the second"))
+        first = Client(plugins=plugins, cache=False, exporters=[], providers={"ollama": {"base_url": server.base_url}})
+        host = f"127.0.0.1:{other.port}"  # a bare host, as OLLAMA_HOST takes it
+        second = Client(plugins=plugins, cache=False, exporters=[], providers={"ollama": {"base_url": host}})
+        async with first, second:
+            assert (await first.agenerate(MODEL, "Hi")).text == "from the first"
+            assert (await second.agenerate(MODEL, "Hi")).text == "from the second"
+        assert len(server.requests) == len(other.requests) == 1
+
+
+async def test_one_pool_serves_every_timeout(server: FakeOllamaServer) -> None:
+    """Calls with different ``timeout=`` share one transport (one pool); each timeout is the call's own."""
+    provider = OllamaProvider(base_url=server.base_url)
+    hung = Reply.json({}, 200).with_fault(Fault(delay_headers=2.0))
+    server.script(Scenario(text="a"), Scenario(text="b"), Scenario(text="c"), hung, Scenario(text="d"))
+    with client_scope() as pools:
+        try:
+            assert (await provider.generate(build_chat_request(MODEL, "Hi", timeout=30))).text == "a"
+            assert (await provider.generate(build_chat_request(MODEL, "Hi", timeout=45.5))).text == "b"
+            events = [e async for e in provider.stream(build_chat_request(MODEL, "Hi", timeout=60))]
+            assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "c"
+            assert server.connections == 1  # one pooled connection served all three
+            with pytest.raises(lluminary.APITimeoutError):
+                await provider.generate(build_chat_request(MODEL, "Hi", timeout=0.3))
+            assert (await provider.generate(build_chat_request(MODEL, "Hi"))).text == "d"  # the default timeout
+            assert len(pools) == 1
+        finally:
+            await pools.aclose()
 
 
 # --------------------------------------------------------------------------- answers
@@ -326,7 +409,7 @@ async def test_generate_reads_an_ndjson_body(client: Client, server: FakeOllamaS
 
 async def test_model_not_pulled(client: Client, server: FakeOllamaServer) -> None:
     server.only_installed = True
-    with pytest.raises(errors.NotFoundError) as info:
+    with pytest.raises(lluminary.NotFoundError) as info:
         await client.agenerate("ollama:mistral-nemo", "Hi", **opts(server))
     assert "ollama pull mistral-nemo" in str(info.value)
     assert info.value.status == 404
@@ -334,10 +417,10 @@ async def test_model_not_pulled(client: Client, server: FakeOllamaServer) -> Non
 
 async def test_mid_stream_error_line(client: Client, server: FakeOllamaServer) -> None:
     server.script(ErrorScenario("server", message="llama runner process has terminated", in_stream=True))
-    with pytest.raises(errors.ServerError, match="llama runner"):
+    with pytest.raises(lluminary.ServerError, match="llama runner"):
         await stream(client, server)
     server.script(raw_lines(line("a"), {"error": "model 'phi' not found"}))
-    with pytest.raises(errors.NotFoundError, match="ollama pull phi"):
+    with pytest.raises(lluminary.NotFoundError, match="ollama pull phi"):
         await stream(client, server)
 
 
@@ -346,7 +429,7 @@ async def test_server_not_running(client: Client, streamed: bool) -> None:
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with pytest.raises(errors.APIConnectionError) as info:
+    with pytest.raises(lluminary.APIConnectionError) as info:
         await call(client, None, streamed, "Hi", base_url=f"127.0.0.1:{port}")
     assert "ollama serve" in str(info.value)
     assert f"127.0.0.1:{port}" in str(info.value)
@@ -354,7 +437,7 @@ async def test_server_not_running(client: Client, streamed: bool) -> None:
 
 async def test_embed_context_error(client: Client, server: FakeOllamaServer) -> None:
     server.script(Reply.json({"error": "the input length exceeds the context length"}, 400))
-    with pytest.raises(errors.ContextLengthExceededError):
+    with pytest.raises(lluminary.ContextLengthExceededError):
         await client.aembed(
             "ollama:nomic-embed-text", ["x"], base_url=server.base_url, options={"ollama": {"truncate": False}}
         )
@@ -364,7 +447,7 @@ async def test_embed_context_error(client: Client, server: FakeOllamaServer) -> 
 @pytest.mark.parametrize("fault", [Fault(truncate_after=2), Fault(end_after=2), Fault(reset_after=2)])
 async def test_cut_streams(client: Client, server: FakeOllamaServer, fault: Fault) -> None:
     server.script(Scenario(text=["a", "b", "c", "d"], fault=fault))
-    with pytest.raises(errors.APIConnectionError):
+    with pytest.raises(lluminary.APIConnectionError):
         await stream(client, server)
 
 
@@ -408,6 +491,16 @@ def test_models_from_tags(server: FakeOllamaServer, monkeypatch: pytest.MonkeyPa
     kinds = {m.id: m.kind for m in OllamaProvider().models()}
     assert kinds["ollama:nomic-embed-text:latest"] == "embedding"
     assert len([r for r in server.requests if r.path == "/api/tags"]) == 1  # remembered
+
+
+async def test_models_asked_from_inside_a_running_loop(server: FakeOllamaServer) -> None:
+    """The catalogue hook is synchronous; called where a loop runs, it still asks the server (the
+    provider object's base URL here, over OLLAMA_HOST) and closes the connection it opened."""
+    catalogue.clear()
+    ids = [m.id for m in OllamaProvider(base_url=f"{server.base_url}/api").models()]
+    assert ids == ["ollama:*", "ollama:llama3.2:latest", "ollama:qwen3:0.6b", "ollama:nomic-embed-text:latest"]
+    assert server.last_request.path == "/api/tags"
+    assert "user-agent" in server.last_request.headers
 
 
 def test_models_when_server_is_down(monkeypatch: pytest.MonkeyPatch) -> None:

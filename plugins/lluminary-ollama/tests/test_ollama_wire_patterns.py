@@ -4,34 +4,14 @@ responses of real versions), each replayed with hand-written lines of our own.""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-import pytest_asyncio
-
-from lluminary._client import Client
-from lluminary._http import aclose_all
-from lluminary._plugins import PluginManager
-from lluminary._retry import RetryPolicy
-from lluminary._types import ReasoningPart, TextPart, Tool, ToolCallPart
-from lluminary_ollama import OllamaProvider, catalogue
+from lluminary import Client, ReasoningPart, TextPart, Tool, ToolCallPart
 from lluminary_testing import Reply, ndjson
 from lluminary_testing.ollama_server import FakeOllamaServer
 
 MODEL = "ollama:qwen3:8b"
 WEATHER = Tool("get_weather", "Weather", {"type": "object", "properties": {"city": {"type": "string"}}})
-
-
-@pytest_asyncio.fixture
-async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Client]:
-    monkeypatch.delenv("OLLAMA_API_KEY", raising=False)
-    monkeypatch.delenv("OLLAMA_HOST", raising=False)
-    catalogue.clear()
-    plugins = PluginManager()
-    plugins.register(OllamaProvider(), name="ollama-under-test")
-    yield Client(plugins=plugins, cache=False, retries=RetryPolicy(max_attempts=1), exporters=[])
-    await aclose_all()
 
 
 def line(done: bool = False, **message: Any) -> dict[str, Any]:

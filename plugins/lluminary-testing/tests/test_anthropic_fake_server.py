@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 
-from lluminary._types import Usage
+from lluminary import Usage
 from lluminary_testing import ErrorScenario, Fault, Scenario, ToolCallSpec
 from lluminary_testing.anthropic_server import FakeAnthropicServer, count_input_tokens
+from lluminary_testing.openapi import find_spec
 
 SPEC_NAME = "anthropic-openapi-unofficial-2024.json"
 HEADERS = {"x-api-key": "sk-ant-fake-key-0000", "anthropic-version": "2023-06-01"}
@@ -38,16 +38,7 @@ NEWER = {
 }
 
 
-def _find_spec() -> Path | None:
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        for candidate in (parent / "shared" / "specs" / SPEC_NAME, parent.parent / "shared" / "specs" / SPEC_NAME):
-            if candidate.is_file():
-                return candidate
-    return None
-
-
-SPEC_PATH = _find_spec()
+SPEC_PATH = find_spec(SPEC_NAME, __file__)
 pytestmark = pytest.mark.skipif(SPEC_PATH is None, reason=f"{SPEC_NAME} not found next to the repository")
 
 

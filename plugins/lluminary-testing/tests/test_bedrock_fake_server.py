@@ -12,7 +12,6 @@ import json
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from botocore.eventstream import ChecksumMismatch, EventStreamBuffer  # noqa: E4
 from botocore.exceptions import ClientError, EventStreamError  # noqa: E402
 from botocore.session import Session  # noqa: E402
 
-from lluminary._types import Usage  # noqa: E402
+from lluminary import Usage  # noqa: E402
 from lluminary_testing import ErrorScenario, Fault, Reply, Scenario, ToolCallSpec, eventstream  # noqa: E402
 from lluminary_testing.bedrock_server import (  # noqa: E402
     ERRORS,
@@ -35,6 +34,7 @@ from lluminary_testing.bedrock_server import (  # noqa: E402
     render_stream,
     unit_vector,
 )
+from lluminary_testing.openapi import find_spec  # noqa: E402
 
 SPEC_NAME = "bedrock-runtime-service-2.json"
 MODEL = "anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -42,19 +42,10 @@ ARN = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.cla
 HELLO = [{"role": "user", "content": [{"text": "Hello there"}]}]
 
 
-def _find_spec() -> Path | None:
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        for candidate in (parent / "shared" / "specs" / SPEC_NAME, parent.parent / "shared" / "specs" / SPEC_NAME):
-            if candidate.is_file():
-                return candidate
-    return None
-
-
 @pytest.fixture(scope="module")
 def model() -> dict[str, Any]:
     """The service model: the shared spec, or botocore's copy of it when the spec is not beside the repo."""
-    path = _find_spec()
+    path = find_spec(SPEC_NAME, __file__)
     if path is not None:
         loaded: dict[str, Any] = json.loads(path.read_text())
         return loaded

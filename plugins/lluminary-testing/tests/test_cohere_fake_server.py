@@ -4,14 +4,13 @@ next to the repository) and against the wire facts the spec does not state (stre
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import httpx2
 import pytest
 
-from lluminary._types import Usage
+from lluminary import Usage
 from lluminary_testing import ErrorScenario, Fault, Scenario, ToolCallSpec
 from lluminary_testing.cohere_server import (
     CohereScenario,
@@ -20,12 +19,11 @@ from lluminary_testing.cohere_server import (
     render_error,
     render_response,
     render_tokens,
-    schema_problems,
     stream_events,
 )
+from lluminary_testing.openapi import assert_matches, load_spec, schema, schema_problems
 from lluminary_testing.server import RecordedRequest
 
-SPEC_PATH = Path(__file__).resolve().parents[3].parent / "shared" / "specs" / "cohere-openapi.yaml"
 STREAM_TYPES = {
     "message-start",
     "content-start",
@@ -76,31 +74,12 @@ ERROR_RESPONSES = {
 
 @pytest.fixture(scope="module")
 def spec() -> Mapping[str, Any]:
-    yaml = pytest.importorskip("yaml")
-    if not SPEC_PATH.exists():
-        pytest.skip(f"Cohere's OpenAPI document is not at {SPEC_PATH}")
-    with SPEC_PATH.open(encoding="utf-8") as f:
-        loaded: Mapping[str, Any] = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return loaded
-
-
-def schema(spec: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def ok(value: Any, target: Mapping[str, Any], spec: Mapping[str, Any]) -> None:
-    problems = schema_problems(value, target, spec)
-    assert not problems, "\n".join(problems)
+    return load_spec("cohere-openapi.yaml", __file__)
 
 
 @pytest.fixture
-def server() -> Iterator[FakeCohereServer]:
-    fake = FakeCohereServer()
-    fake.start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
+def server(fake_cohere: FakeCohereServer) -> FakeCohereServer:
+    return fake_cohere
 
 
 def post(server: FakeCohereServer, path: str, body: Any, *, key: str | None = "k-123") -> httpx2.Response:
@@ -129,7 +108,7 @@ CHAT = {"model": "command-a-03-2025", "messages": [{"role": "user", "content": "
 @pytest.mark.parametrize("case", sorted(SCENARIOS))
 def test_response_matches_chat_response_v2(spec: Mapping[str, Any], case: str) -> None:
     body = render_response(SCENARIOS[case])
-    ok(body, schema(spec, "ChatResponseV2"), spec)
+    assert_matches(body, schema("ChatResponseV2"), spec)
     for key in ("id", "finish_reason", "message"):
         assert key in body
 
@@ -141,7 +120,7 @@ def test_stream_events_match_streamed_chat_response_v2(spec: Mapping[str, Any], 
         if name not in STREAM_TYPES:
             assert case == "unknown_events"
             continue
-        ok(data, target, spec)
+        assert_matches(data, target, spec)
 
 
 def test_content_filter_uses_v1_finish_reason(spec: Mapping[str, Any]) -> None:
@@ -156,7 +135,7 @@ def test_error_bodies_match(spec: Mapping[str, Any], kind: str) -> None:
     reply = render_error(ErrorScenario(kind, request_id="trace-1"))  # type: ignore[arg-type]
     body = json.loads(b"".join(reply.chunks))
     target = spec["components"]["responses"][ERROR_RESPONSES[kind]]["content"]["application/json"]["schema"]
-    ok(body, target, spec)
+    assert_matches(body, target, spec)
     assert isinstance(body["message"], str)
     assert reply.headers["x-debug-trace-id"] == "trace-1"
     assert ("id" in body) == (kind != "authentication")
@@ -174,7 +153,7 @@ def test_embed_response_matches(spec: Mapping[str, Any]) -> None:
     # The document lists a top-level "api_version" as required without defining it; the API
     # reports it as meta.api_version, as the fake does.
     target["required"] = [k for k in target["required"] if k != "api_version"]
-    ok(body, target, spec)
+    assert_matches(body, target, spec)
     assert body["meta"]["api_version"]["version"]
     assert [len(v) for v in body["embeddings"]["float"]] == [256, 256]
 
@@ -182,12 +161,12 @@ def test_embed_response_matches(spec: Mapping[str, Any]) -> None:
 def test_tokenize_response_matches(spec: Mapping[str, Any]) -> None:
     body = render_tokens({"text": "tokenize me! :D", "model": "command-a-03-2025"})
     target = spec["paths"]["/v1/tokenize"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
-    ok(body, target, spec)
+    assert_matches(body, target, spec)
     assert len(body["tokens"]) == len(body["token_strings"]) == 5
 
 
 def test_schema_problems_finds_problems(spec: Mapping[str, Any]) -> None:
-    target = schema(spec, "ChatResponseV2")
+    target = schema("ChatResponseV2")
     assert schema_problems({"id": "x", "finish_reason": "COMPLETE"}, target, spec) == [
         "$: the required 'message' is missing"
     ]

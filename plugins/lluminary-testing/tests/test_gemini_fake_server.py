@@ -16,7 +16,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from lluminary._types import Usage
+from lluminary import Usage
 from lluminary_testing import ErrorScenario, Fault, Scenario, ToolCallSpec
 from lluminary_testing.gemini_server import FakeGeminiServer, GeminiScenario, count_tokens
 

@@ -5,15 +5,14 @@ the error bodies seen in the wild)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import httpx2
 import pytest
 
-from lluminary._requests import build_chat_request
-from lluminary._types import ImagePart, Message, ReasoningPart, ResponseFormat, TextPart, Tool, ToolCallPart, Usage
+from lluminary import ImagePart, Message, ReasoningPart, ResponseFormat, TextPart, Tool, ToolCallPart, Usage
+from lluminary.sdk import build_chat_request
 from lluminary_testing import ErrorScenario, Scenario, ToolCallSpec
 from lluminary_testing.mistral_server import (
     FakeMistralServer,
@@ -23,8 +22,7 @@ from lluminary_testing.mistral_server import (
     render_stream,
     stream_chunks,
 )
-
-SPEC_PATH = Path(__file__).resolve().parents[3].parent / "shared" / "specs" / "mistral-openapi.yaml"
+from lluminary_testing.openapi import assert_matches, load_spec, schema
 
 SCENARIOS = {
     "text": Scenario(text=["Hel", "lo"]),
@@ -44,86 +42,12 @@ SCENARIOS = {
 
 @pytest.fixture(scope="module")
 def spec() -> Mapping[str, Any]:
-    yaml = pytest.importorskip("yaml")
-    if not SPEC_PATH.exists():
-        pytest.skip(f"Mistral's OpenAPI document is not at {SPEC_PATH}")
-    with SPEC_PATH.open(encoding="utf-8") as f:
-        loaded: Mapping[str, Any] = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return loaded
-
-
-def schema(name: str) -> Mapping[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def problems_of(
-    value: Any, target: Mapping[str, Any], spec: Mapping[str, Any], path: str = "$", *, closed: bool = False
-) -> list[str]:
-    """Where ``value`` breaks ``target`` (the subset of JSON Schema Mistral's document uses):
-    required fields, types, enums, consts, anyOf/oneOf/allOf, and — with ``closed`` — fields a
-    schema with ``additionalProperties: false`` does not declare (for requests)."""
-    while "$ref" in target:
-        node: Any = spec
-        for part in str(target["$ref"]).lstrip("#/").split("/"):
-            node = node[part]
-        target = node
-    problems: list[str] = []
-    for sub in target.get("allOf", ()):
-        problems += problems_of(value, sub, spec, path, closed=closed)
-    for key in ("anyOf", "oneOf"):
-        if key in target:
-            options = [problems_of(value, option, spec, path, closed=closed) for option in target[key]]
-            if all(options):
-                problems.append(f"{path}: matches no {key} branch ({min(options, key=len)[0]})")
-    kinds = target.get("type")
-    kinds = [kinds] if isinstance(kinds, str) else list(kinds or ())
-    if kinds and not any(_is(value, kind) for kind in kinds):
-        return [*problems, f"{path}: {type(value).__name__} where the spec wants {'/'.join(kinds)}"]
-    if "enum" in target and value not in target["enum"]:
-        problems.append(f"{path}: {value!r} is not one of {target['enum']}")
-    if "const" in target and value != target["const"]:
-        problems.append(f"{path}: {value!r} is not {target['const']!r}")
-    if isinstance(value, Mapping):
-        properties = target.get("properties") or {}
-        for key in target.get("required", ()):
-            if key not in value:
-                problems.append(f"{path}: the required {key!r} is missing")
-        for key, sub in properties.items():
-            if value.get(key) is not None:
-                problems += problems_of(value[key], sub, spec, f"{path}.{key}", closed=closed)
-        if closed and target.get("additionalProperties") is False and properties:
-            problems += [f"{path}: {key!r} is not in the schema" for key in value if key not in properties]
-    if isinstance(value, list) and "items" in target:
-        for n, item in enumerate(value):
-            problems += problems_of(item, target["items"], spec, f"{path}[{n}]", closed=closed)
-    return problems
-
-
-def _is(value: Any, kind: str) -> bool:
-    return {
-        "object": isinstance(value, Mapping),
-        "array": isinstance(value, list),
-        "string": isinstance(value, str),
-        "integer": isinstance(value, int) and not isinstance(value, bool),
-        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "boolean": isinstance(value, bool),
-        "null": value is None,
-    }.get(kind, True)
-
-
-def ok(value: Any, target: Mapping[str, Any], spec: Mapping[str, Any], *, closed: bool = False) -> None:
-    problems = problems_of(value, target, spec, closed=closed)
-    assert not problems, "\n".join(problems)
+    return load_spec("mistral-openapi.yaml", __file__)
 
 
 @pytest.fixture
-def server() -> Iterator[FakeMistralServer]:
-    fake = FakeMistralServer()
-    fake.start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
+def server(fake_mistral: FakeMistralServer) -> FakeMistralServer:
+    return fake_mistral
 
 
 def post(server: FakeMistralServer, path: str, body: Any, *, key: str | None = "k-123") -> httpx2.Response:
@@ -147,7 +71,7 @@ def test_completion_matches_chat_completion_response(
     base, extension = spec["components"]["schemas"]["ChatCompletionResponse"]["allOf"]
     target = {"allOf": [base, {**extension, "required": [k for k in extension["required"] if k != "data"]}]}
     body = render_completion(SCENARIOS[case], object_arguments=object_arguments)
-    ok(body, target, spec)
+    assert_matches(body, target, spec)
     assert "data" not in body
 
 
@@ -155,7 +79,7 @@ def test_completion_matches_chat_completion_response(
 def test_chunks_match_completion_chunk(spec: Mapping[str, Any], case: str) -> None:
     chunks = list(stream_chunks(SCENARIOS[case]))
     for chunk in chunks:
-        ok(chunk, schema("CompletionChunk"), spec)
+        assert_matches(chunk, schema("CompletionChunk"), spec)
     finals = [c for c in chunks if c["choices"][0]["finish_reason"]]
     assert len(finals) == 1, "one finish_reason"
     assert finals[0] is chunks[-1], "the finish_reason on the last chunk"
@@ -172,14 +96,14 @@ def test_no_safety_finish_reason(spec: Mapping[str, Any]) -> None:
 
 def test_embeddings_match(spec: Mapping[str, Any]) -> None:
     body = render_embeddings({"model": "mistral-embed", "input": ["a", "b"], "output_dimension": 32})
-    ok(body, schema("EmbeddingResponse"), spec)
+    assert_matches(body, schema("EmbeddingResponse"), spec)
     assert [len(d["embedding"]) for d in body["data"]] == [32, 32]
 
 
 def test_validation_error_body_matches(spec: Mapping[str, Any]) -> None:
     reply = render_error(ErrorScenario("invalid_request", message="Field required"))
     assert reply.status == 422
-    ok(json.loads(b"".join(reply.chunks)), schema("HTTPValidationError"), spec)
+    assert_matches(json.loads(b"".join(reply.chunks)), schema("HTTPValidationError"), spec)
 
 
 @pytest.mark.parametrize(
@@ -233,7 +157,7 @@ def test_provider_requests_match_chat_completion_request(spec: Mapping[str, Any]
         options={"mistral": {"safe_prompt": True, "parallel_tool_calls": False}},
     )
     for stream in (False, True):
-        ok(chat_body(request, stream=stream), schema("ChatCompletionRequest"), spec, closed=True)
+        assert_matches(chat_body(request, stream=stream), schema("ChatCompletionRequest"), spec, closed=True)
 
 
 # --------------------------------------------------------------------------- the wire, over HTTP

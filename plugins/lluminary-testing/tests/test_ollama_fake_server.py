@@ -5,15 +5,14 @@ whole tool calls in a ``done: false`` line, errors inside a 200 stream)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import httpx2
 import pytest
 
-from lluminary._requests import build_chat_request
-from lluminary._types import ImagePart, Message, ReasoningPart, ResponseFormat, TextPart, Tool, ToolCallPart, Usage
+from lluminary import ImagePart, Message, ReasoningPart, ResponseFormat, TextPart, Tool, ToolCallPart, Usage
+from lluminary.sdk import build_chat_request
 from lluminary_testing import ErrorScenario, Scenario, ToolCallSpec
 from lluminary_testing.ollama_server import (
     FakeOllamaServer,
@@ -24,8 +23,7 @@ from lluminary_testing.ollama_server import (
     render_stream,
     render_tags,
 )
-
-SPEC_PATH = Path(__file__).resolve().parents[3].parent / "shared" / "specs" / "ollama-openapi.yaml"
+from lluminary_testing.openapi import assert_matches, load_spec, schema
 
 SCENARIOS = {
     "text": Scenario(text=["Hel", "lo"]),
@@ -40,70 +38,12 @@ SCENARIOS = {
 
 @pytest.fixture(scope="module")
 def spec() -> Mapping[str, Any]:
-    yaml = pytest.importorskip("yaml")
-    if not SPEC_PATH.exists():
-        pytest.skip(f"Ollama's OpenAPI document is not at {SPEC_PATH}")
-    with SPEC_PATH.open(encoding="utf-8") as f:
-        loaded: Mapping[str, Any] = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return loaded
-
-
-def schema(name: str) -> Mapping[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def problems_of(value: Any, target: Mapping[str, Any], spec: Mapping[str, Any], path: str = "$") -> list[str]:
-    """Where ``value`` breaks ``target`` (the subset of JSON Schema Ollama's document uses)."""
-    while "$ref" in target:
-        node: Any = spec
-        for part in str(target["$ref"]).lstrip("#/").split("/"):
-            node = node[part]
-        target = node
-    problems: list[str] = []
-    if "oneOf" in target:
-        options = [problems_of(value, option, spec, path) for option in target["oneOf"]]
-        if all(options):
-            problems.append(f"{path}: matches no oneOf branch ({min(options, key=len)[0]})")
-    kind = target.get("type")
-    if kind is not None and not _is(value, str(kind)):
-        return [*problems, f"{path}: {type(value).__name__} where the spec wants {kind}"]
-    if "enum" in target and value not in target["enum"]:
-        problems.append(f"{path}: {value!r} is not one of {target['enum']}")
-    if isinstance(value, Mapping):
-        problems.extend(f"{path}: the required {k!r} is missing" for k in target.get("required", ()) if k not in value)
-        for key, sub in (target.get("properties") or {}).items():
-            if value.get(key) is not None:
-                problems += problems_of(value[key], sub, spec, f"{path}.{key}")
-    if isinstance(value, list) and "items" in target:
-        for n, item in enumerate(value):
-            problems += problems_of(item, target["items"], spec, f"{path}[{n}]")
-    return problems
-
-
-def _is(value: Any, kind: str) -> bool:
-    return {
-        "object": isinstance(value, Mapping),
-        "array": isinstance(value, list),
-        "string": isinstance(value, str),
-        "integer": isinstance(value, int) and not isinstance(value, bool),
-        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "boolean": isinstance(value, bool),
-    }.get(kind, True)
-
-
-def ok(value: Any, target: Mapping[str, Any], spec: Mapping[str, Any]) -> None:
-    problems = problems_of(value, target, spec)
-    assert not problems, "\n".join(problems)
+    return load_spec("ollama-openapi.yaml", __file__)
 
 
 @pytest.fixture
-def server() -> Iterator[FakeOllamaServer]:
-    fake = FakeOllamaServer()
-    fake.start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
+def server(fake_ollama: FakeOllamaServer) -> FakeOllamaServer:
+    return fake_ollama
 
 
 def post(server: FakeOllamaServer, path: str, body: Any) -> httpx2.Response:
@@ -119,7 +59,7 @@ CHAT = {"model": "llama3.2", "messages": [{"role": "user", "content": "Hello the
 @pytest.mark.parametrize("case", sorted(SCENARIOS))
 def test_chat_matches_chat_response(spec: Mapping[str, Any], case: str) -> None:
     body = render_chat(SCENARIOS[case])
-    ok(body, schema("ChatResponse"), spec)
+    assert_matches(body, schema("ChatResponse"), spec)
     assert body["done"] is True
     assert isinstance(body["eval_count"], int)
 
@@ -128,10 +68,10 @@ def test_chat_matches_chat_response(spec: Mapping[str, Any], case: str) -> None:
 def test_lines_match_chat_stream_event(spec: Mapping[str, Any], case: str) -> None:
     lines = list(render_lines(SCENARIOS[case]))
     for line in lines:
-        ok(line, schema("ChatStreamEvent"), spec)
+        assert_matches(line, schema("ChatStreamEvent"), spec)
     assert [line["done"] for line in lines] == [False] * (len(lines) - 1) + [True]
     final = lines[-1]
-    ok(final, schema("ChatResponse"), spec)
+    assert_matches(final, schema("ChatResponse"), spec)
     assert final["done_reason"] in ("stop", "length")
     assert final["prompt_eval_count"] == SCENARIOS[case].usage.input_tokens
 
@@ -152,15 +92,15 @@ def test_tool_calls_whole_in_one_line(spec: Mapping[str, Any]) -> None:
 
 
 def test_embed_tags_and_errors_match(spec: Mapping[str, Any]) -> None:
-    ok(
+    assert_matches(
         render_embeddings({"model": "nomic-embed-text", "input": ["a", "b"], "dimensions": 8}),
         schema("EmbedResponse"),
         spec,
     )
-    ok(render_tags(["llama3.2:latest"]), schema("ListResponse"), spec)
+    assert_matches(render_tags(["llama3.2:latest"]), schema("ListResponse"), spec)
     for kind in ("not_found", "server", "context_length", "rate_limit", "overloaded"):
         reply = render_error(ErrorScenario(kind))  # type: ignore[arg-type]
-        ok(json.loads(b"".join(reply.chunks)), schema("ErrorResponse"), spec)
+        assert_matches(json.loads(b"".join(reply.chunks)), schema("ErrorResponse"), spec)
 
 
 def test_provider_requests_match_chat_request(spec: Mapping[str, Any]) -> None:
@@ -188,7 +128,7 @@ def test_provider_requests_match_chat_request(spec: Mapping[str, Any]) -> None:
         options={"ollama": {"num_ctx": 4096, "keep_alive": "5m"}},
     )
     for stream in (False, True):
-        ok(chat_body(request, stream=stream), schema("ChatRequest"), spec)
+        assert_matches(chat_body(request, stream=stream), schema("ChatRequest"), spec)
 
 
 # --------------------------------------------------------------------------- the wire, over HTTP

@@ -16,15 +16,16 @@ import re
 import struct
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import httpx2
 import pytest
 
-from lluminary._sse import SSEDecoder
-from lluminary._types import Usage
+from lluminary import Usage
+from lluminary.sdk import SSEDecoder
 from lluminary_testing import ErrorScenario, Fault, Scenario, ToolCallSpec
 from lluminary_testing.openai_server import FakeOpenAIServer, embedding_vector
+from lluminary_testing.scenario import ErrorKind
 
 KEY = {"authorization": "Bearer sk-test-0123456789abcdef"}
 
@@ -338,23 +339,9 @@ def test_chat_stream_error_frame(server: FakeOpenAIServer) -> None:
     assert data[-1] == {"error": {"message": "boom", "type": "server_error", "param": None, "code": None}}
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        "authentication",
-        "permission",
-        "not_found",
-        "rate_limit",
-        "context_length",
-        "invalid_request",
-        "request_too_large",
-        "content_filter",
-        "server",
-        "overloaded",
-    ],
-)
-def test_errors_conform(server: FakeOpenAIServer, schemas: Mapping[str, Any], kind: str) -> None:
-    server.script(ErrorScenario(kind, message="nope", retry_after=1.5, request_id="req_err"))  # type: ignore[arg-type]
+@pytest.mark.parametrize("kind", get_args(ErrorKind))
+def test_errors_conform(server: FakeOpenAIServer, schemas: Mapping[str, Any], kind: ErrorKind) -> None:
+    server.script(ErrorScenario(kind, message="nope", retry_after=1.5, request_id="req_err"))
     response = post(server, "/v1/chat/completions", CHAT)
     expected = {
         "authentication": 401,

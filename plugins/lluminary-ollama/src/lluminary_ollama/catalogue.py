@@ -1,20 +1,27 @@
 """The catalogue: the models installed on the Ollama server, every one at zero cost.
 
-:func:`installed` asks ``/api/tags`` with a short, bounded, synchronous request (the catalogue hook
-is synchronous) and remembers the answer for a while; when no server answers, the catalogue is just
-the ``ollama:*`` entry that prices every Ollama model at zero.
+:func:`installed` asks ``/api/tags`` with a short, bounded request and remembers the answer for a
+while; when no server answers, the catalogue is just the ``ollama:*`` entry that prices every
+Ollama model at zero. The catalogue hook is synchronous and may be called from a thread that runs
+an event loop already, so :func:`run` gives the request a loop of its own in a worker thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from typing import Any
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
-from lluminary._types import ModelInfo
+from lluminary.sdk import ModelInfo
 
 from .config import NAME
 
+T = TypeVar("T")
+
+TAGS_PATH = "/api/tags"
 TAGS_TIMEOUT = 0.5
 CACHE_SECONDS = 30.0
 ZERO = ModelInfo(
@@ -61,23 +68,25 @@ def from_tags(data: Any) -> tuple[ModelInfo, ...]:
     return tuple(m for m in found if m is not None)
 
 
-def installed(base_url: str, headers: dict[str, str], *, timeout: float = TAGS_TIMEOUT) -> tuple[ModelInfo, ...]:
-    """The installed models (``()`` when the server does not answer within ``timeout``)."""
+def installed(base_url: str, ask: Callable[[str], Any]) -> tuple[ModelInfo, ...]:
+    """The models installed on the server at ``base_url``: ``ask(base_url)`` returns its
+    ``/api/tags`` answer (None when it does not answer in time), remembered for a while."""
     now = time.monotonic()
     with _lock:
         hit = _cache.get(base_url)
         if hit is not None and now - hit[0] < CACHE_SECONDS:
             return hit[1]
-    import httpx2
-
-    try:
-        response = httpx2.get(base_url + "/api/tags", headers=headers, timeout=timeout)
-        models = from_tags(response.json()) if response.status_code == 200 else ()
-    except (httpx2.HTTPError, ValueError):
-        models = ()
+    models = from_tags(ask(base_url))
     with _lock:
         _cache[base_url] = (now, models)
     return models
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to the end on a loop of its own, in a worker thread (the calling thread
+    may be running a loop, which must not be re-entered or blocked on from inside)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="lluminary-ollama-catalogue") as worker:
+        return worker.submit(asyncio.run, coroutine).result()
 
 
 def clear() -> None:

@@ -1,14 +1,14 @@
-"""Where the Ollama server is: ``OLLAMA_HOST`` read the way Ollama reads it, and the optional key."""
+"""Where the Ollama server is: ``OLLAMA_HOST`` read the way Ollama reads it, and the optional key.
+
+:data:`SPEC` tells the kernel's SDK where the settings come from: the call, the calling client's
+``providers={"ollama": {...}}``, the provider object, then ``OLLAMA_HOST`` and ``OLLAMA_API_KEY``.
+"""
 
 from __future__ import annotations
 
 import ipaddress
-import os
 
-import attrs
-
-from lluminary._errors import register_secret
-from lluminary._types import Secret
+from lluminary.sdk import SettingsSpec
 
 NAME = "ollama"
 HOST_ENV = "OLLAMA_HOST"
@@ -16,13 +16,6 @@ API_KEY_ENV = "OLLAMA_API_KEY"
 DEFAULT_PORT = 11434
 DEFAULT_HOST = f"http://127.0.0.1:{DEFAULT_PORT}"
 USER_AGENT = "lluminary-ollama/0.1.0"
-
-
-@attrs.frozen
-class Endpoint:
-    base_url: str
-    headers: dict[str, str] = attrs.field(repr=False)
-    timeout: float | None = None
 
 
 def parse_host(value: str | None) -> str:
@@ -88,10 +81,11 @@ def _reachable(host: str) -> str:
 
 
 def normalise_base_url(url: str) -> str:
-    """A configured base URL: a full URL is taken as it is, a bare ``host[:port]`` is read like
-    ``OLLAMA_HOST``; ``/api`` and ``/v1`` suffixes are dropped (the native paths are added per call)."""
-    url = url.strip()
-    base = url if "://" in url else parse_host(url)
+    """A configured base URL or an ``OLLAMA_HOST`` value, read as Ollama reads the variable (see
+    :func:`parse_host`); a URL with credentials in it is taken as it is. ``/api`` and ``/v1``
+    suffixes are dropped (the native paths are added per call)."""
+    text = url.strip().strip("\"'")
+    base = text if "@" in text.partition("://")[2].partition("/")[0] else parse_host(text)
     base = base.rstrip("/")
     for suffix in ("/api", "/v1"):
         if base.endswith(suffix):
@@ -99,21 +93,11 @@ def normalise_base_url(url: str) -> str:
     return base
 
 
-def resolve(
-    api_key: Secret | None,
-    base_url: str | None,
-    timeout: float | None,
-    *,
-    default_key: Secret | None = None,
-    default_base_url: str | None = None,
-    default_timeout: float | None = None,
-) -> Endpoint:
-    url = base_url or default_base_url
-    base = normalise_base_url(url) if url else parse_host(os.environ.get(HOST_ENV))
-    headers = {"content-type": "application/json", "accept": "application/json", "user-agent": USER_AGENT}
-    key = api_key.get() if api_key else (default_key.get() if default_key else os.environ.get(API_KEY_ENV, ""))
-    key = key.strip()
-    if key:
-        register_secret(key)
-        headers["authorization"] = f"Bearer {key}"
-    return Endpoint(base, headers, timeout if timeout is not None else default_timeout)
+SPEC = SettingsSpec(
+    provider="Ollama",
+    default_base_url=DEFAULT_HOST,
+    api_key_env=(API_KEY_ENV,),  # only Ollama's cloud wants one
+    base_url_env=(HOST_ENV,),
+    key_required=False,
+    normalize_base_url=normalise_base_url,
+)

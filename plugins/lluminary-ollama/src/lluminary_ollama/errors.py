@@ -10,8 +10,18 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary import _errors as errors
-from lluminary._http import json_or_text, status_error
+from lluminary.sdk import (
+    APIConnectionError,
+    ContextLengthExceededError,
+    InvalidRequestError,
+    NotFoundError,
+    OverloadedError,
+    ProviderError,
+    RateLimitError,
+    ServerError,
+    json_or_text,
+    status_error,
+)
 
 from .config import NAME
 
@@ -36,40 +46,40 @@ def _pull_hint(message: str, model: str | None) -> str:
     return f"{message}; the model is not on this Ollama server: run `ollama pull {name}`"
 
 
-def from_response(
-    status: int, body: bytes, headers: Mapping[str, str], *, model: str | None = None
-) -> errors.ProviderError:
+def from_response(status: int, body: bytes, headers: Mapping[str, str], provider: str = NAME) -> ProviderError:
+    """The typed error of an HTTP error answer; a model that is not pulled says how to pull it."""
     message = message_of(json_or_text(body)) or f"HTTP {status}"
-    cls: type[errors.ProviderError] | None = None
+    cls: type[ProviderError] | None = None
     lowered = message.lower()
-    if status == 404 and ("not found" in lowered or not lowered):
-        message = _pull_hint(message, model)
-        cls = errors.NotFoundError
+    if status == 404 and "not found" in lowered:
+        message = _pull_hint(message, None)
+        cls = NotFoundError
     elif status in (400, 413) and any(marker in lowered for marker in _CONTEXT):
-        cls = errors.ContextLengthExceededError
-    return status_error(status, message, provider=NAME, headers=headers, cls=cls)
+        cls = ContextLengthExceededError
+    return status_error(status, message, provider=provider, headers=headers, cls=cls)
 
 
-def from_stream_error(value: Any) -> errors.ProviderError:
+def from_stream_error(value: Any) -> ProviderError:
     """A ``{"error": ...}`` line under HTTP 200: a server error unless the text says otherwise."""
     message = message_of({"error": value}) or "the stream reported an error"
     lowered = message.lower()
     if _MODEL.search(message):
-        return errors.NotFoundError(_pull_hint(message, None), provider=NAME)
+        return NotFoundError(_pull_hint(message, None), provider=NAME)
     if any(marker in lowered for marker in _CONTEXT):
-        return errors.ContextLengthExceededError(message, provider=NAME)
+        return ContextLengthExceededError(message, provider=NAME)
     if "rate limit" in lowered or "too many requests" in lowered:
-        return errors.RateLimitError(message, provider=NAME)
+        return RateLimitError(message, provider=NAME)
     if "does not support" in lowered or "invalid" in lowered:
-        return errors.InvalidRequestError(message, provider=NAME)
+        return InvalidRequestError(message, provider=NAME)
     if "overloaded" in lowered or "server busy" in lowered:
-        return errors.OverloadedError(message, provider=NAME)
-    return errors.ServerError(message, provider=NAME)
+        return OverloadedError(message, provider=NAME)
+    return ServerError(message, provider=NAME)
 
 
-def not_running(base_url: str, exc: BaseException) -> errors.APIConnectionError:
-    return errors.APIConnectionError(
-        f"could not connect to Ollama at {base_url} ({type(exc).__name__}): is the server running? "
+def not_running(base_url: str, exc: APIConnectionError) -> APIConnectionError:
+    """A request that got no answer at all: most often, no Ollama server is running there."""
+    return APIConnectionError(
+        f"no answer from Ollama at {base_url} ({exc.message}): is the server running? "
         "Start it with `ollama serve`, or point OLLAMA_HOST (or base_url=) at the right host",
         provider=NAME,
     )

@@ -18,11 +18,10 @@ import json
 import re
 from typing import Any
 
-from lluminary._errors import MalformedResponseError
-from lluminary._streaming import finish_reason_of, parse_arguments
-from lluminary._types import (
+from lluminary.sdk import (
     Finish,
     FinishReason,
+    MalformedResponseError,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
@@ -32,6 +31,8 @@ from lluminary._types import (
     ToolCallStart,
     Usage,
     UsageEvent,
+    finish_reason_of,
+    parse_arguments,
 )
 
 from . import errors

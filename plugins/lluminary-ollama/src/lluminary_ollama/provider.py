@@ -1,83 +1,72 @@
 """The Ollama provider: chat (streamed or not) over ``/api/chat``, embeddings over ``/api/embed``,
-and the installed models as the catalogue."""
+and the installed models as the catalogue.
+
+Settings, the pooled connections (one pool, with each call's own timeout) and the HTTP error
+answers come from the kernel's SDK; this module holds what is Ollama's own: the NDJSON answers,
+the errors inside them, and the hint to start a server that does not answer.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
-from typing import Any
+import os
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
+from contextlib import AsyncExitStack
+from typing import Any, TypeVar
 
-from lluminary import _http as http
-from lluminary._errors import APIConnectionError, MalformedResponseError
-from lluminary._provider import Provider
-from lluminary._sse import LineDecoder
-from lluminary._streaming import Accumulator
-from lluminary._types import (
+from lluminary.sdk import (
+    Accumulator,
+    APIConnectionError,
     ChatRequest,
     ChatResponse,
     EmbedRequest,
     EmbedResponse,
+    Endpoint,
+    HTTPProvider,
+    LluminaryError,
+    MalformedResponseError,
     ModelInfo,
-    Secret,
+    ProviderError,
+    ProviderSettings,
     StreamEvent,
     Usage,
+    loads,
 )
 
 from . import catalogue, errors, wire
-from .config import NAME, Endpoint, resolve
+from .config import DEFAULT_HOST, HOST_ENV, NAME, SPEC, USER_AGENT, normalise_base_url
 from .parse import LineParser
 
 CHAT_PATH = "/api/chat"
 EMBED_PATH = "/api/embed"
 
+T = TypeVar("T")
 
-class OllamaProvider(Provider):
-    """Ollama (``ollama:<model>``). Arguments override the environment for every call; a request's
-    own ``base_url``/``api_key``/``timeout`` override both."""
+
+class OllamaProvider(HTTPProvider):
+    """Ollama (``ollama:<model>``). The base URL, key and timeout come from the call, the calling
+    client's ``providers={"ollama": {...}}``, this object's arguments, then ``OLLAMA_HOST`` and
+    ``OLLAMA_API_KEY`` (sent as a bearer token, for Ollama's cloud); a local server needs no key."""
 
     name = NAME
+    spec = SPEC
 
-    def __init__(
-        self,
-        *,
-        base_url: str | None = None,
-        api_key: str | Secret | None = None,
-        timeout: float | None = None,
-        prefixes: Iterable[str] | None = None,
-    ) -> None:
-        super().__init__(NAME, prefixes=prefixes)
-        self._base_url = base_url
-        self._api_key = Secret(api_key) if isinstance(api_key, str) else api_key
-        self._timeout = timeout
+    def build_headers(self, api_key: str | None, settings: ProviderSettings) -> dict[str, str]:
+        headers = super().build_headers(api_key, settings)
+        headers["user-agent"] = USER_AGENT
+        return headers
 
-    def _endpoint(
-        self, api_key: Secret | None = None, base_url: str | None = None, timeout: float | None = None
-    ) -> Endpoint:
-        return resolve(
-            api_key,
-            base_url,
-            timeout,
-            default_key=self._api_key,
-            default_base_url=self._base_url,
-            default_timeout=self._timeout,
-        )
+    def error_from_response(self, status: int, body: bytes, headers: Mapping[str, str], provider: str) -> ProviderError:
+        return errors.from_response(status, body, headers, provider)
 
     # ------------------------------------------------------------------ chat
 
     async def generate(self, request: ChatRequest) -> ChatResponse:
-        wire.check(request)
-        endpoint = self._endpoint(request.api_key, request.base_url, request.timeout)
-        body = _dumps(wire.chat_body(request, stream=False))
-        client = http.client(timeout=endpoint.timeout)
-        async with _transport(endpoint):
-            response = await client.post(endpoint.base_url + CHAT_PATH, content=body, headers=endpoint.headers)
-            raw = response.content
-        if response.status_code >= 400:
-            raise errors.from_response(response.status_code, raw, response.headers, model=request.model_name)
+        endpoint = self.endpoint(request)
+        wire.check(request)  # what Ollama cannot take, rejected before any I/O
+        answer = await _reach(endpoint, endpoint.post_json(CHAT_PATH, wire.chat_body(request, stream=False)))
         parser = LineParser()
         out: list[StreamEvent] = []
-        text = raw.decode("utf-8", "replace").strip()
+        text = answer.content.decode("utf-8", "replace").strip()
         # A server that streamed anyway: read every line.
         for line in text.splitlines() if "\n" in text else (text,):
             if line.strip():
@@ -91,36 +80,24 @@ class OllamaProvider(Provider):
         return acc.response()
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        wire.check(request)
-        endpoint = self._endpoint(request.api_key, request.base_url, request.timeout)
-        body = _dumps(wire.chat_body(request, stream=True))
+        endpoint = self.endpoint(request)
+        wire.check(request)  # what Ollama cannot take, rejected before any I/O
+        body = wire.chat_body(request, stream=True)
         headers = {**endpoint.headers, "accept": "application/x-ndjson"}
-        client = http.client(timeout=endpoint.timeout)
         parser = LineParser()
         out: list[StreamEvent] = []
-        async with (
-            _transport(endpoint),
-            client.stream("POST", endpoint.base_url + CHAT_PATH, content=body, headers=headers) as response,
-        ):
-            if response.status_code >= 400:
-                raw = await response.aread()
-                raise errors.from_response(response.status_code, raw, response.headers, model=request.model_name)
-            decoder = LineDecoder()
-            async for chunk in response.aiter_bytes():
-                for line in decoder.feed(chunk):
-                    parser.line(_loads(line), out, line)
-                    if out:
-                        for event in out:
-                            yield event
-                        out.clear()
+        async with AsyncExitStack() as stack:
+            answer = await _reach(
+                endpoint, stack.enter_async_context(endpoint.stream(CHAT_PATH, body, headers=headers))
+            )
+            async for line in answer.lines():
+                parser.line(_loads(line), out, line)
+                if out:
+                    for event in out:
+                        yield event
+                    out.clear()
                 if parser.done:
                     break
-            if not parser.done:
-                for line in decoder.flush():
-                    parser.line(_loads(line), out, line)
-                for event in out:
-                    yield event
-                out.clear()
         if not parser.done:
             raise APIConnectionError("the stream ended before Ollama said done: true", provider=NAME)
         parser.finish(out)
@@ -130,19 +107,11 @@ class OllamaProvider(Provider):
     # ------------------------------------------------------------------ embeddings
 
     async def embed(self, request: EmbedRequest) -> EmbedResponse:
-        endpoint = self._endpoint(request.api_key, request.base_url, request.timeout)
-        body = _dumps(
-            wire.embed_body(
-                request.model_name, list(request.inputs), request.dimensions, request.provider_options(NAME)
-            )
-        )
-        client = http.client(timeout=endpoint.timeout)
-        async with _transport(endpoint):
-            response = await client.post(endpoint.base_url + EMBED_PATH, content=body, headers=endpoint.headers)
-            raw = response.content
-        if response.status_code >= 400:
-            raise errors.from_response(response.status_code, raw, response.headers, model=request.model_name)
-        data = _loads(raw)
+        endpoint = self.endpoint(request)
+        options = request.provider_options(NAME)
+        body = wire.embed_body(request.model_name, list(request.inputs), request.dimensions, options)
+        answer = await _reach(endpoint, endpoint.post_json(EMBED_PATH, body))
+        data = _loads(answer.content)
         vectors = data.get("embeddings") if isinstance(data, dict) else None
         if not isinstance(vectors, list) or len(vectors) != len(request.inputs):
             count = len(vectors) if isinstance(vectors, list) else 0
@@ -157,32 +126,34 @@ class OllamaProvider(Provider):
     def models(self) -> Iterable[ModelInfo]:
         """``ollama:*`` at zero cost, plus the models installed on the configured server (asked with
         a short bounded request, remembered for a while; nothing more when the server is not up)."""
-        endpoint = self._endpoint()
-        return (catalogue.ZERO, *catalogue.installed(endpoint.base_url, endpoint.headers))
+        # Outside a call there is no client in scope: this object's base URL, else OLLAMA_HOST.
+        base_url = normalise_base_url(self.settings.base_url or os.environ.get(HOST_ENV) or DEFAULT_HOST)
+        return (catalogue.ZERO, *catalogue.installed(base_url, lambda url: catalogue.run(self._tags(url))))
+
+    async def _tags(self, base_url: str) -> Any:
+        """``/api/tags`` on the default pools of a loop that ends with this lookup, so its
+        connection is closed here; None when the server does not answer well in time."""
+        request = ChatRequest(f"{self.prefixes[0]}:*", base_url=base_url, timeout=catalogue.TAGS_TIMEOUT)
+        endpoint = self.endpoint(request)
+        try:
+            return (await endpoint.get(catalogue.TAGS_PATH)).json()
+        except LluminaryError:
+            return None
+        finally:
+            await endpoint.transport.aclose()
 
 
-@asynccontextmanager
-async def _transport(endpoint: Endpoint) -> AsyncIterator[None]:
-    """Transport failures as typed errors; a refused connection says how to start Ollama."""
-    import httpx2
-
+async def _reach(endpoint: Endpoint, sending: Awaitable[T]) -> T:
+    """Await a request; one that got no answer at all says how to start Ollama."""
     try:
-        async with http.translate_errors(NAME):
-            yield
+        return await sending
     except APIConnectionError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, httpx2.ConnectError):
-            raise errors.not_running(endpoint.base_url, cause) from cause
-        raise
-
-
-def _dumps(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        raise errors.not_running(endpoint.base_url, exc) from exc
 
 
 def _loads(raw: bytes | str) -> Any:
     try:
-        return json.loads(raw)
+        return loads(raw)
     except ValueError as exc:
         text = raw if isinstance(raw, str) else raw[:200].decode("utf-8", "replace")
         raise MalformedResponseError(f"invalid JSON from Ollama: {exc}: {text[:200]!r}", provider=NAME) from None

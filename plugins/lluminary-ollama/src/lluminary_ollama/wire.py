@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary._errors import RequestValidationError
-from lluminary._types import (
+from lluminary.sdk import (
     ChatRequest,
     ImagePart,
     Message,
     ReasoningConfig,
     ReasoningPart,
+    RequestValidationError,
     TextPart,
     ToolCallPart,
     ToolResultPart,
+    image_base64,
+    map_options,
 )
 
 from .config import NAME
@@ -23,6 +24,14 @@ from .config import NAME
 #: Pass-through options that are top-level request fields; every other option goes into ``options``.
 TOP_LEVEL = frozenset({"keep_alive", "think", "format", "logprobs", "top_logprobs", "truncate", "shift"})
 _RESERVED = frozenset({"model", "messages", "stream", "tools"})
+#: The request's generation settings -> their names in Ollama's ``options``.
+GENERATION_OPTIONS = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "seed": "seed",
+    "stop": "stop",
+    "max_tokens": "num_predict",
+}
 
 
 def chat_body(request: ChatRequest, *, stream: bool) -> dict[str, Any]:
@@ -35,17 +44,7 @@ def chat_body(request: ChatRequest, *, stream: bool) -> dict[str, Any]:
         body["format"] = dict(fmt.json_schema) if fmt.type == "json_schema" and fmt.json_schema is not None else "json"
     if request.reasoning is not None:
         body["think"] = think(request.reasoning)
-    options: dict[str, Any] = {}
-    if request.temperature is not None:
-        options["temperature"] = request.temperature
-    if request.top_p is not None:
-        options["top_p"] = request.top_p
-    if request.seed is not None:
-        options["seed"] = request.seed
-    if request.stop:
-        options["stop"] = list(request.stop)
-    if request.max_tokens is not None:
-        options["num_predict"] = request.max_tokens
+    options = map_options({}, request, GENERATION_OPTIONS)
     for key, value in request.provider_options(NAME).items():
         if key in _RESERVED:
             raise RequestValidationError(f"option {key!r} is set by lluminary and cannot be passed to Ollama")
@@ -159,7 +158,7 @@ def image_data(part: ImagePart) -> str:
             f"Ollama takes images as data, not URLs ({part.url!r}): download the image and pass "
             "ImagePart(data=..., media_type=...)"
         )
-    return base64.b64encode(part.data).decode("ascii")
+    return image_base64(part)
 
 
 def check(request: ChatRequest) -> None:

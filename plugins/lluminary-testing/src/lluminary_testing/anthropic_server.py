@@ -30,14 +30,14 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from lluminary._types import Usage
+from lluminary import Usage
 
+from .answers import echo, finish_of, last_user_text, uncached_input, word_count
 from .scenario import ErrorScenario, Scenario
-from .server import FakeServer, RecordedRequest, Reply, sse
+from .server import SSE_HEADERS, FakeServer, RecordedRequest, Reply, seconds, sse
 
 MESSAGES_PATH = "/v1/messages"
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
@@ -73,8 +73,6 @@ CONTENT_FILTER_MESSAGE = "Output blocked by content filtering policy"
 REQUEST_TOO_LARGE_MESSAGE = "Request exceeds the maximum allowed number of bytes."
 
 _RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
-_WORD = re.compile(r"\w+|[^\w\s]")
-_PIECE = re.compile(r"\s*\S+\s*|\s+")
 
 
 class FakeAnthropicServer(FakeServer):
@@ -91,40 +89,20 @@ class FakeAnthropicServer(FakeServer):
 
     # ---- scripting
 
-    def _answer(self, request: RecordedRequest) -> Reply:
+    def takes(self, item: Any, request: RecordedRequest) -> bool:
         # count_tokens never consumes a Scenario meant for the next /v1/messages call.
-        with self._lock:
-            self.requests.append(request)
-            item: Any = None
-            if self._script:
-                head = self._script[0]
-                if request.path != COUNT_TOKENS_PATH or not isinstance(head, Scenario):
-                    item = self._script.popleft()
-        if item is None:
-            item = self.responder(request)
-        while callable(item) and not isinstance(item, Reply):
-            item = item(request)
-        return self.render(item, request)
+        return request.path != COUNT_TOKENS_PATH or not isinstance(item, Scenario)
 
     def default_responder(self, request: RecordedRequest) -> Any:
         if request.path == COUNT_TOKENS_PATH:
             return _CountTokens()
         if request.path != MESSAGES_PATH:
             return error_reply(404, "not_found_error", f"Not found: {request.method} {request.path}", self._next_rid())
-        body = _json_or_none(request.body)
-        text = last_user_text(body.get("messages", ())) if isinstance(body, dict) else ""
-        words = _PIECE.findall(text)  # the echo streams two words at a time
-        pieces = tuple("".join(words[i : i + 2]) for i in range(0, len(words), 2))
-        model = body.get("model", "claude-fake") if isinstance(body, dict) else "claude-fake"
-        return Scenario(
-            text=pieces if text else "",
-            usage=Usage(
-                input_tokens=count_input_tokens(body) if isinstance(body, dict) else 1,
-                output_tokens=max(len(_WORD.findall(text)), 1),
-            ),
-            model=str(model),
-            id=f"msg_fake_echo_{next(self._ids)}",
-        )
+        body = request.json_or_none()
+        fields = body if isinstance(body, dict) else {}
+        model, tokens = str(fields.get("model", "claude-fake")), count_input_tokens(body) if fields else 1
+        text, rid = last_user_text(fields.get("messages")), f"msg_fake_echo_{next(self._ids)}"
+        return echo(text, model=model, input_tokens=tokens, id=rid)
 
     # ---- rendering
 
@@ -132,9 +110,7 @@ class FakeAnthropicServer(FakeServer):
         if isinstance(item, Reply):
             return item
         if isinstance(item, ErrorScenario):
-            body = _json_or_none(request.body)
-            streamed = isinstance(body, dict) and body.get("stream") is True
-            return render_error(item, body, streamed=streamed)
+            return render_error(item, request.json_or_none(), streamed=request.streamed)
         if isinstance(item, _CountTokens) or (isinstance(item, Scenario) and request.path == COUNT_TOKENS_PATH):
             rejected = self.check(request, count_tokens=True)
             if rejected is not None:
@@ -160,10 +136,7 @@ class FakeAnthropicServer(FakeServer):
 
     def _headers(self, *, stream: bool = False) -> dict[str, str]:
         headers = {"request-id": self._next_rid(), "anthropic-organization-id": "org-fake"}
-        if stream:
-            headers["content-type"] = "text/event-stream; charset=utf-8"
-            headers["cache-control"] = "no-cache"
-        return headers
+        return {**headers, **SSE_HEADERS} if stream else headers
 
     # ---- what the real API rejects before generating
 
@@ -177,7 +150,7 @@ class FakeAnthropicServer(FakeServer):
             return error_reply(401, "authentication_error", "x-api-key header is required", rid)
         if not headers.get("anthropic-version"):
             return error_reply(400, "invalid_request_error", "anthropic-version: header is required", rid)
-        body = _json_or_none(request.body)
+        body = request.json_or_none()
         if not isinstance(body, dict):
             return error_reply(400, "invalid_request_error", "There was an error parsing the body", rid)
         problem = request_problem(body, count_tokens=count_tokens)
@@ -311,17 +284,14 @@ def _thinking_problem(
 
 
 def stop_reason(scenario: Scenario) -> str:
-    reason = STOP_REASONS.get(scenario.finish_reason, "end_turn")
-    if scenario.stop_sequence is not None and reason == "end_turn":
-        return "stop_sequence"
-    return reason
+    return finish_of(scenario, STOP_REASONS, "end_turn", "stop_sequence")
 
 
 def wire_usage(usage: Usage) -> dict[str, Any]:
     """The unified usage as Anthropic reports it: ``input_tokens`` excludes the cache counters."""
     read, write = usage.cache_read_tokens, usage.cache_write_tokens
     out: dict[str, Any] = {
-        "input_tokens": max(usage.input_tokens - read - write, 0),
+        "input_tokens": uncached_input(usage),
         "cache_creation_input_tokens": write,
         "cache_read_input_tokens": read,
         "cache_creation": {"ephemeral_5m_input_tokens": write, "ephemeral_1h_input_tokens": 0},
@@ -515,7 +485,7 @@ def error_reply(
 ) -> Reply:
     headers = {"request-id": request_id, "x-should-retry": "true" if status in _RETRYABLE_STATUSES else "false"}
     if retry_after is not None:
-        headers["retry-after"] = _seconds(retry_after)
+        headers["retry-after"] = seconds(retry_after)
     return json_reply(error_body(error_type, message, request_id), status, headers)
 
 
@@ -585,7 +555,7 @@ def _count(value: Any) -> int:
     if value is None:
         return 0
     if isinstance(value, str):
-        return len(_WORD.findall(value))
+        return word_count(value)
     if isinstance(value, list):
         return sum(_count(item) for item in value)
     if isinstance(value, dict):
@@ -604,34 +574,8 @@ def _count(value: Any) -> int:
     return 0
 
 
-def last_user_text(messages: Any) -> str:
-    """The text of the last user message (tool results are not text)."""
-    for message in reversed(list(messages or ())):
-        if not isinstance(message, dict) or message.get("role") != "user":
-            continue
-        content = message.get("content")
-        if isinstance(content, str):
-            return content
-        if isinstance(content, list):
-            texts = [b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"]
-            if texts:
-                return "".join(texts)
-    return ""
-
-
-def _json_or_none(body: bytes) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return None
-
-
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _seconds(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 __all__ = [

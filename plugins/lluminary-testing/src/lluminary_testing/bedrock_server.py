@@ -31,7 +31,6 @@ With nothing scripted, it echoes the last user text back.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import itertools
 import json
@@ -43,9 +42,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from lluminary._types import Usage
+from lluminary import Usage
 
 from . import eventstream
+from .answers import echo, finish_of, last_user_text, uncached_input, unit_vector as _unit_vector, word_count
 from .scenario import ErrorScenario, Scenario
 from .server import FakeServer, RecordedRequest, Reply
 
@@ -62,29 +62,19 @@ STOP_REASONS = {
     "other": "future_stop_reason",
 }
 
+_MALFORMED_INPUT = "Malformed input request, please reformat your input and try again."
+_INTERNAL_ERROR = "The server encountered an internal error while processing the request."
 #: ErrorScenario kind -> (HTTP status, exception type, the service's own wording)
 ERRORS: dict[str, tuple[int, str, str]] = {
     "authentication": (403, "UnrecognizedClientException", "The security token included in the request is invalid."),
-    "permission": (
-        403,
-        "AccessDeniedException",
-        "You don't have access to the model with the specified model ID.",
-    ),
+    "permission": (403, "AccessDeniedException", "You don't have access to the model with the specified model ID."),
     "not_found": (404, "ResourceNotFoundException", "The provided model identifier is invalid."),
     "rate_limit": (429, "ThrottlingException", "Too many requests, please wait before trying again."),
     "context_length": (400, "ValidationException", "Input is too long for requested model."),
-    "invalid_request": (
-        400,
-        "ValidationException",
-        "Malformed input request, please reformat your input and try again.",
-    ),
+    "invalid_request": (400, "ValidationException", _MALFORMED_INPUT),
     "request_too_large": (400, "ValidationException", "The request payload size exceeds the maximum allowed size."),
     "content_filter": (400, "ValidationException", "Output blocked by content filtering policy"),
-    "server": (
-        500,
-        "InternalServerException",
-        "The server encountered an internal error while processing the request.",
-    ),
+    "server": (500, "InternalServerException", _INTERNAL_ERROR),
     "overloaded": (503, "ServiceUnavailableException", "Bedrock is unable to process your request."),
 }
 #: ErrorScenario kind -> the exception event a stream carries for it
@@ -106,8 +96,6 @@ _AUTH = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/,\s]+)/(?P<date>\d{8})/(?P<region>[^/,\s]+)/(?P<service>[^/,\s]+)"
     r"/aws4_request,\s*SignedHeaders=(?P<signed>[a-z0-9;\-]+),\s*Signature=(?P<signature>[0-9a-f]{64})$"
 )
-_WORD = re.compile(r"\w+|[^\w\s]")
-_PIECE = re.compile(r"\s*\S+\s*|\s+")
 _PAD = string.ascii_letters + string.digits
 MAX_SKEW_SECONDS = 15 * 60
 
@@ -148,43 +136,31 @@ class FakeBedrockServer(FakeServer):
     # ---- scripting
 
     def _answer(self, request: RecordedRequest) -> Reply:
+        # Credentials are checked first, as AWS does: a rejected request takes nothing from the script.
+        rejected = self.check_auth(request)
+        if rejected is None:
+            return super()._answer(request)
         with self._lock:
             self.requests.append(request)
-        rejected = self.check_auth(request)
-        if rejected is not None:
-            return rejected
+        return rejected
+
+    def takes(self, item: Any, request: RecordedRequest) -> bool:
+        # count-tokens and invoke never consume a Scenario meant for the next Converse call.
         match = ROUTE.match(request.path)
-        with self._lock:
-            item: Any = None
-            if self._script:
-                head = self._script[0]
-                chat = match is not None and match.group(2) in ("converse", "converse-stream")
-                if chat or not isinstance(head, Scenario):
-                    item = self._script.popleft()
-        if item is None:
-            item = self.responder(request)
-        while callable(item) and not isinstance(item, Reply):
-            item = item(request)
-        return self.render(item, request)
+        return (match is not None and match.group(2) in ("converse", "converse-stream")) or not isinstance(
+            item, Scenario
+        )
 
     def default_responder(self, request: RecordedRequest) -> Any:
         match = ROUTE.match(request.path)
         if match is None or request.method != "POST":
             return error_reply(404, "UnknownOperationException", "", self._rid())
         operation = match.group(2)
-        body = _json_or_none(request.body)
         if operation in ("count-tokens", "invoke"):
             return _Default()
-        messages = body.get("messages", ()) if isinstance(body, dict) else ()
-        text = last_user_text(messages)
-        words = _PIECE.findall(text)
-        pieces = tuple("".join(words[i : i + 2]) for i in range(0, len(words), 2))
-        return Scenario(
-            text=pieces if text else "",
-            usage=Usage(input_tokens=count_tokens(body), output_tokens=max(len(_WORD.findall(text)), 1)),
-            model=unquote(match.group(1)),
-            id=self._rid(),
-        )
+        body = request.json_or_none()
+        text = last_user_text(body.get("messages") if isinstance(body, dict) else None)
+        return echo(text, model=unquote(match.group(1)), input_tokens=count_tokens(body), id=self._rid())
 
     # ---- rendering
 
@@ -198,7 +174,7 @@ class FakeBedrockServer(FakeServer):
         if match is None:
             return error_reply(404, "UnknownOperationException", "", self._rid())
         model_id = unquote(match.group(1))
-        body = _json_or_none(request.body)
+        body = request.json_or_none()
         if not isinstance(body, dict):
             return error_reply(400, "SerializationException", "Unable to parse request body", self._rid())
         if operation == "count-tokens":
@@ -218,12 +194,8 @@ class FakeBedrockServer(FakeServer):
             headers = {"content-type": EVENT_STREAM, "x-amzn-requestid": item.id}
             pad = self._pad if self.padding else None
             return Reply(200, headers, render_stream(item, pad), stream=True, fault=item.fault)
-        if item.malformed:  # a body cut off mid-object
-            raw = json.dumps(render_converse(item)).encode("utf-8")
-            return Reply(
-                200, {"content-type": "application/json", "x-amzn-requestid": item.id}, (raw[: len(raw) // 2],)
-            )
-        return Reply.json(render_converse(item), headers={"x-amzn-requestid": item.id}).with_fault(item.fault)
+        reply = Reply.json(render_converse(item), headers={"x-amzn-requestid": item.id}, malformed=item.malformed)
+        return reply if item.malformed else reply.with_fault(item.fault)
 
     def _embed(self, model_id: str, body: Mapping[str, Any]) -> Reply:
         name = model_id.rsplit("/", 1)[-1]
@@ -243,7 +215,7 @@ class FakeBedrockServer(FakeServer):
                     "Malformed input request: dimensions must be 256, 512 or 1024",
                     self._rid(),
                 )
-            count = len(_WORD.findall(text))
+            count = word_count(text)
             answer: dict[str, Any] = {"embedding": unit_vector(text, size), "inputTextTokenCount": count}
             return Reply.json(answer, headers=self._headers(tokens=count))
         if name.startswith("cohere.embed"):
@@ -264,7 +236,7 @@ class FakeBedrockServer(FakeServer):
                 out.update(embeddings={"float": vectors}, response_type="embeddings_by_type")
             else:
                 out.update(embeddings=vectors, response_type="embeddings_floats")
-            count = sum(len(_WORD.findall(t)) for t in texts)
+            count = sum(word_count(t) for t in texts)
             return Reply.json(out, headers=self._headers(tokens=count))
         return error_reply(
             400, "ValidationException", f"The provided model {model_id} is not an embedding model", self._rid()
@@ -514,16 +486,12 @@ def count_tokens_problem(body: Mapping[str, Any]) -> str | None:
 
 
 def stop_reason(scenario: Scenario) -> str:
-    reason = STOP_REASONS.get(scenario.finish_reason, "end_turn")
-    if scenario.stop_sequence is not None and reason == "end_turn":
-        return "stop_sequence"
-    return reason
+    return finish_of(scenario, STOP_REASONS, "end_turn", "stop_sequence")
 
 
 def wire_usage(usage: Usage) -> dict[str, Any]:
     """The unified usage as Bedrock reports it: ``inputTokens`` leaves out cache reads and writes."""
-    read, write = usage.cache_read_tokens, usage.cache_write_tokens
-    uncached = max(usage.input_tokens - read - write, 0)
+    read, write, uncached = usage.cache_read_tokens, usage.cache_write_tokens, uncached_input(usage)
     out: dict[str, Any] = {
         "inputTokens": uncached,
         "outputTokens": usage.output_tokens,
@@ -669,15 +637,6 @@ def render_error(scenario: ErrorScenario, *, streamed: bool, padding: bool = Tru
 # --------------------------------------------------------------------------- helpers
 
 
-def last_user_text(messages: Any) -> str:
-    for message in reversed(list(messages or ())):
-        if isinstance(message, dict) and message.get("role") == "user":
-            texts = [b["text"] for b in message.get("content") or () if isinstance(b, dict) and "text" in b]
-            if texts:
-                return "".join(str(t) for t in texts)
-    return ""
-
-
 def count_tokens(body: Any) -> int:
     """A deterministic token count of a Converse body: words and punctuation of every text, the
     system prompt and the tool specs, 3 per message, 1 to start."""
@@ -686,30 +645,18 @@ def count_tokens(body: Any) -> int:
     total = 1
     for block in body.get("system") or ():
         if isinstance(block, dict):
-            total += len(_WORD.findall(str(block.get("text", ""))))
+            total += word_count(str(block.get("text", "")))
     for message in body.get("messages") or ():
         if isinstance(message, dict):
             total += 3
             for block in message.get("content") or ():
-                total += len(_WORD.findall(json.dumps(block) if "text" not in block else str(block["text"])))
+                total += word_count(json.dumps(block) if "text" not in block else str(block["text"]))
     tool_config = body.get("toolConfig")
     if isinstance(tool_config, dict):
-        total += len(_WORD.findall(json.dumps(tool_config.get("tools", []))))
+        total += word_count(json.dumps(tool_config.get("tools", [])))
     return total
 
 
 def unit_vector(text: str, size: int) -> list[float]:
-    """A deterministic unit vector: the same text always gets the same vector."""
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    while len(digest) < size:
-        digest += hashlib.sha256(digest).digest()
-    raw = [b - 127.5 for b in digest[:size]]
-    norm = sum(x * x for x in raw) ** 0.5 or 1.0
-    return [round(x / norm, 6) for x in raw]
-
-
-def _json_or_none(raw: bytes) -> Any:
-    try:
-        return json.loads(raw) if raw else None
-    except ValueError:
-        return None
+    """A deterministic unit vector, to 6 decimal places: the same text always gets the same vector."""
+    return [round(x, 6) for x in _unit_vector(text, size)]

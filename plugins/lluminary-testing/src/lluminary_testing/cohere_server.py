@@ -34,17 +34,17 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
 
-from lluminary._types import Usage
+from lluminary import Usage
 
+from .answers import WORD, echo, finish_of, last_user_text, unit_vector, word_count
+from .openapi import schema_problems
 from .scenario import ErrorScenario, Scenario
-from .server import FakeServer, RecordedRequest, Reply, sse
+from .server import SSE_HEADERS, FakeServer, RecordedRequest, Reply, seconds, sse
 
 CHAT_PATH = "/v2/chat"
 EMBED_PATH = "/v2/embed"
@@ -85,9 +85,6 @@ CONTEXT_LENGTH_MESSAGE = (
 )
 CONTENT_FILTER_MESSAGE = "blocked output: the request or response contains a deny-listed token"
 
-_WORD = re.compile(r"\w+|[^\w\s]")
-_PIECE = re.compile(r"\s*\S+\s*|\s+")
-
 
 @attrs.frozen
 class CohereScenario(Scenario):
@@ -119,20 +116,9 @@ class FakeCohereServer(FakeServer):
 
     # ---- scripting
 
-    def _answer(self, request: RecordedRequest) -> Reply:
+    def takes(self, item: Any, request: RecordedRequest) -> bool:
         # Embed and tokenize calls never consume a Scenario meant for the next chat call.
-        with self._lock:
-            self.requests.append(request)
-            item: Any = None
-            if self._script:
-                head = self._script[0]
-                if request.path == CHAT_PATH or not isinstance(head, Scenario):
-                    item = self._script.popleft()
-        if item is None:
-            item = self.responder(request)
-        while callable(item) and not isinstance(item, Reply):
-            item = item(request)
-        return self.render(item, request)
+        return request.path == CHAT_PATH or not isinstance(item, Scenario)
 
     def default_responder(self, request: RecordedRequest) -> Any:
         if request.path == EMBED_PATH:
@@ -141,17 +127,10 @@ class FakeCohereServer(FakeServer):
             return _Tokenize()
         if request.path != CHAT_PATH:
             return error_reply(404, f"route not found: {request.method} {request.path}", self._next_trace())
-        body = _json_or_none(request.body)
-        text = last_user_text(body.get("messages") if isinstance(body, dict) else None)
-        words = _PIECE.findall(text)
-        pieces = tuple("".join(words[i : i + 2]) for i in range(0, len(words), 2))
-        model = body.get("model") if isinstance(body, dict) else None
-        return Scenario(
-            text=pieces if text else "",
-            usage=Usage(input_tokens=count_tokens(body), output_tokens=max(len(_WORD.findall(text)), 1)),
-            model=str(model or "command-fake"),
-            id=f"echo-{next(self._ids):08d}",
-        )
+        body = request.json_or_none()
+        fields = body if isinstance(body, dict) else {}
+        text, model = last_user_text(fields.get("messages")), str(fields.get("model") or "command-fake")
+        return echo(text, model=model, input_tokens=count_tokens(body), id=f"echo-{next(self._ids):08d}")
 
     # ---- rendering
 
@@ -170,16 +149,11 @@ class FakeCohereServer(FakeServer):
         if isinstance(item, Scenario):
             if request.path != CHAT_PATH:
                 raise TypeError(f"a Scenario answers {CHAT_PATH}, not {request.path}")
-            if request.json().get("stream") is True:
+            if request.streamed:
                 chunks = render_stream(item, done=self.send_done)
                 reply = Reply(200, self._headers(stream=True), chunks, stream=True)
-            elif item.malformed:
-                raw = json.dumps(render_response(item))
-                reply = Reply(
-                    200, {"content-type": "application/json", **self._headers()}, (raw[: len(raw) // 2].encode(),)
-                )
             else:
-                reply = Reply.json(render_response(item), headers=self._headers())
+                reply = Reply.json(render_response(item), headers=self._headers(), malformed=item.malformed)
             return reply.with_fault(item.fault)
         raise TypeError(f"{type(self).__name__} cannot render {item!r}")
 
@@ -188,10 +162,7 @@ class FakeCohereServer(FakeServer):
 
     def _headers(self, *, stream: bool = False) -> dict[str, str]:
         headers = {TRACE_HEADER: self._next_trace()}
-        if stream:
-            headers["content-type"] = "text/event-stream"
-            headers["cache-control"] = "no-cache"
-        return headers
+        return {**headers, **SSE_HEADERS, "content-type": "text/event-stream"} if stream else headers
 
     # ---- what the real API rejects before answering
 
@@ -203,7 +174,7 @@ class FakeCohereServer(FakeServer):
         auth = request.headers.get("authorization", "")
         if not auth.lower().startswith("bearer ") or not auth[7:].strip():
             return error_reply(401, "no api key supplied", trace, with_id=False)
-        body = _json_or_none(request.body)
+        body = request.json_or_none()
         if not isinstance(body, dict):
             return error_reply(400, "invalid request: the body is not a JSON object", trace)
         if request.path == CHAT_PATH:
@@ -332,10 +303,7 @@ def tokenize_problem(body: Mapping[str, Any]) -> str | None:
 
 
 def finish_reason(scenario: Scenario) -> str:
-    reason = FINISH_REASONS.get(scenario.finish_reason, "COMPLETE")
-    if scenario.stop_sequence is not None and reason == "COMPLETE":
-        return "STOP_SEQUENCE"
-    return reason
+    return finish_of(scenario, FINISH_REASONS, "COMPLETE", "STOP_SEQUENCE")
 
 
 def wire_usage(usage: Usage) -> dict[str, Any]:
@@ -464,7 +432,7 @@ def error_reply(
 ) -> Reply:
     headers = {TRACE_HEADER: trace}
     if retry_after is not None:
-        headers["retry-after"] = _seconds(retry_after)
+        headers["retry-after"] = seconds(retry_after)
     return Reply.json(error_body(message, trace if with_id else None), status, headers)
 
 
@@ -506,7 +474,7 @@ def render_embeddings(body: Mapping[str, Any]) -> dict[str, Any]:
     model = str(body.get("model", ""))
     dims = body.get("output_dimension") or DEFAULT_DIMENSIONS.get(model, 1024)
     texts = [str(t) for t in body.get("texts", [])]
-    tokens = sum(max(len(_WORD.findall(t)), 1) for t in texts)
+    tokens = sum(max(word_count(t), 1) for t in texts)
     return {
         "id": hashlib.sha1("\0".join(texts).encode()).hexdigest(),
         "embeddings": {"float": [vector(t, int(dims)) for t in texts]},
@@ -517,17 +485,13 @@ def render_embeddings(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def vector(text: str, size: int) -> list[float]:
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    while len(digest) < size:
-        digest += hashlib.sha256(digest).digest()
-    raw = [b - 127.5 for b in digest[:size]]
-    norm = sum(x * x for x in raw) ** 0.5 or 1.0
-    return [round(x / norm, 8) for x in raw]
+    """A deterministic unit vector, to 8 decimal places."""
+    return [round(x, 8) for x in unit_vector(text, size)]
 
 
 def render_tokens(body: Mapping[str, Any]) -> dict[str, Any]:
     """A deterministic stand-in for Cohere's tokenizer: words and punctuation."""
-    strings = _WORD.findall(str(body.get("text", "")))
+    strings = WORD.findall(str(body.get("text", "")))
     ids = [int(hashlib.md5(s.encode()).hexdigest()[:6], 16) % 255_000 for s in strings]
     return {"tokens": ids, "token_strings": strings, "meta": {"api_version": {"version": "1"}}}
 
@@ -545,103 +509,10 @@ def count_tokens(body: Any) -> int:
 
 def _count(value: Any) -> int:
     if isinstance(value, str):
-        return len(_WORD.findall(value))
+        return word_count(value)
     if isinstance(value, list):
         return sum(_count(v.get("text")) for v in value if isinstance(v, dict))
     return 0
-
-
-def last_user_text(messages: Any) -> str:
-    """The text of the last user message."""
-    for message in reversed(list(messages or ())):
-        if not isinstance(message, dict) or message.get("role") != "user":
-            continue
-        content = message.get("content")
-        if isinstance(content, str):
-            return content
-        if isinstance(content, list):
-            return "".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
-    return ""
-
-
-# --------------------------------------------------------------------------- checking against the spec
-
-
-def schema_problems(value: Any, schema: Mapping[str, Any], spec: Mapping[str, Any], path: str = "$") -> list[str]:
-    """Where ``value`` breaks ``schema`` of Cohere's OpenAPI document ``spec`` (parsed): missing
-    required fields, wrong types, values outside an enum, unknown discriminator tags. A small
-    subset of JSON Schema — what the Cohere document uses for its bodies — used by the tests to
-    hold this fake (and the provider's requests) to the spec."""
-    schema = _resolve(schema, spec)
-    problems: list[str] = []
-    for sub in schema.get("allOf", ()):
-        problems += schema_problems(value, sub, spec, path)
-    if "oneOf" in schema:
-        discriminator = schema.get("discriminator")
-        if isinstance(discriminator, Mapping) and isinstance(value, Mapping) and "mapping" in discriminator:
-            tag = value.get(discriminator["propertyName"])
-            ref = discriminator["mapping"].get(tag)
-            if ref is None:
-                problems.append(f"{path}: {discriminator['propertyName']} {tag!r} is not one of the spec's")
-            else:
-                problems += schema_problems(value, {"$ref": ref}, spec, path)
-        else:
-            options = [schema_problems(value, option, spec, path) for option in schema["oneOf"]]
-            if all(options):
-                problems.append(f"{path}: matches no oneOf branch ({min(options, key=len)[0]})")
-    kinds = schema.get("type")
-    kinds = [kinds] if isinstance(kinds, str) else list(kinds or ())
-    if kinds and not any(_is(value, kind) for kind in kinds):
-        return [*problems, f"{path}: {type(value).__name__} where the spec wants {'/'.join(kinds)}"]
-    if "enum" in schema and value not in schema["enum"]:
-        problems.append(f"{path}: {value!r} is not one of {schema['enum']}")
-    if isinstance(value, Mapping):
-        for key in schema.get("required", ()):
-            if key not in value:
-                problems.append(f"{path}: the required {key!r} is missing")
-        for key, sub in (schema.get("properties") or {}).items():
-            if value.get(key) is not None:
-                problems += schema_problems(value[key], sub, spec, f"{path}.{key}")
-    if isinstance(value, list) and "items" in schema:
-        for n, item in enumerate(value):
-            problems += schema_problems(item, schema["items"], spec, f"{path}[{n}]")
-    return problems
-
-
-def _resolve(schema: Mapping[str, Any], spec: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in schema:
-        node: Any = spec
-        for part in str(schema["$ref"]).lstrip("#/").split("/"):
-            node = node[part]
-        schema = node
-    return schema
-
-
-def _is(value: Any, kind: str) -> bool:
-    if kind == "object":
-        return isinstance(value, Mapping)
-    if kind == "array":
-        return isinstance(value, list)
-    if kind == "string":
-        return isinstance(value, str)
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind == "boolean":
-        return isinstance(value, bool)
-    return kind == "null" and value is None
-
-
-def _json_or_none(body: bytes) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return None
-
-
-def _seconds(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 __all__ = [

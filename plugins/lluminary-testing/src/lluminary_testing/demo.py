@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TextIO
 
-from lluminary._types import Usage
+from lluminary import Usage
 
 from .scenario import Scenario, ToolCallSpec
 from .server import FakeServer, Fault
@@ -92,13 +92,13 @@ def run(out: TextIO = sys.stdout) -> None:
         out.write(text + end)
         out.flush()
 
-    with _servers() as (openai_server, anthropic_server):
+    # The client closes its connection pools before the simulations stop.
+    with _servers() as (openai_server, anthropic_server), Client(cache="memory://") as client:
         openai_url, anthropic_url = openai_server.base_url, anthropic_server.base_url
         say("lluminary demo — the OpenAI and Anthropic APIs below are LOCAL SIMULATIONS on loopback")
         say(f"  OpenAI protocol:    {openai_url}")
         say(f"  Anthropic protocol: {anthropic_url}")
         say("  (real HTTP and SSE through the installed plugins; no network, no API key)\n")
-        client = Client(cache="memory://")
         openai_kw = {"base_url": openai_url, "api_key": DEMO_KEY}
         anthropic_kw = {"base_url": anthropic_url, "api_key": DEMO_KEY}
 

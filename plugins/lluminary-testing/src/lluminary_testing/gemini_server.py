@@ -46,7 +46,6 @@ With nothing scripted, it echoes the last user text back.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import re
@@ -55,8 +54,9 @@ from typing import Any
 
 import attrs
 
-from lluminary._types import Usage
+from lluminary import Usage
 
+from .answers import echo, unit_vector, word_count
 from .scenario import ErrorScenario, Scenario
 from .server import FakeServer, RecordedRequest, Reply
 
@@ -140,24 +140,7 @@ GENERATION_FIELDS = frozenset(
         "audioTranscriptionConfig",
     }
 )
-PART_FIELDS = frozenset(
-    {
-        "text",
-        "inlineData",
-        "fileData",
-        "functionCall",
-        "functionResponse",
-        "executableCode",
-        "codeExecutionResult",
-        "thought",
-        "thoughtSignature",
-        "videoMetadata",
-        "partMetadata",
-        "mediaResolution",
-        "toolCall",
-        "toolResponse",
-    }
-)
+#: The fields of a Part that hold its data (a part holds exactly one).
 DATA_FIELDS = (
     "text",
     "inlineData",
@@ -169,9 +152,10 @@ DATA_FIELDS = (
     "toolCall",
     "toolResponse",
 )
+PART_FIELDS = frozenset(
+    {*DATA_FIELDS, "thought", "thoughtSignature", "videoMetadata", "partMetadata", "mediaResolution"}
+)
 
-_WORD = re.compile(r"\w+|[^\w\s]")
-_PIECE = re.compile(r"\s*\S+\s*|\s+")
 _CAMEL = re.compile(r"_([a-z])")
 
 
@@ -206,20 +190,9 @@ class FakeGeminiServer(FakeServer):
 
     # ---- scripting
 
-    def _answer(self, request: RecordedRequest) -> Reply:
+    def takes(self, item: Any, request: RecordedRequest) -> bool:
         # countTokens and embeddings never consume a Scenario meant for the next chat call.
-        with self._lock:
-            self.requests.append(request)
-            item: Any = None
-            if self._script:
-                head = self._script[0]
-                if _method(request) in CHAT_METHODS or not isinstance(head, Scenario):
-                    item = self._script.popleft()
-        if item is None:
-            item = self.responder(request)
-        while callable(item) and not isinstance(item, Reply):
-            item = item(request)
-        return self.render(item, request)
+        return _method(request) in CHAT_METHODS or not isinstance(item, Scenario)
 
     def default_responder(self, request: RecordedRequest) -> Any:
         route = PATH.match(request.path)
@@ -228,19 +201,10 @@ class FakeGeminiServer(FakeServer):
         method = route["method"]
         if method not in CHAT_METHODS:
             return _Utility()
-        body = _json_or_none(request.body)
+        body = request.json_or_none()
         text = last_user_text(body.get("contents", ())) if isinstance(body, dict) else ""
-        words = _PIECE.findall(text)  # the echo streams two words at a time
-        pieces = tuple("".join(words[i : i + 2]) for i in range(0, len(words), 2))
-        return Scenario(
-            text=pieces if text else "",
-            usage=Usage(
-                input_tokens=count_tokens(body) if isinstance(body, dict) else 1,
-                output_tokens=max(len(_WORD.findall(text)), 1),
-            ),
-            model=route["model"],
-            id=f"fake-echo-{next(self._ids)}",
-        )
+        tokens = count_tokens(body) if isinstance(body, dict) else 1
+        return echo(text, model=route["model"], input_tokens=tokens, id=f"fake-echo-{next(self._ids)}")
 
     # ---- rendering
 
@@ -292,12 +256,12 @@ class FakeGeminiServer(FakeServer):
         if method == "embedContent":
             text = _embed_text(body.get("content"))
             config = body.get("embedContentConfig", body)
-            vector = fake_vector(text, config.get("outputDimensionality") or 8)
+            vector = unit_vector(text, config.get("outputDimensionality") or 8)
             return json_reply({"embedding": {"values": vector}})
         if method == "batchEmbedContents":
             requests = body.get("requests") or []
             vectors = [
-                {"values": fake_vector(_embed_text(r.get("content")), r.get("outputDimensionality") or 8)}
+                {"values": unit_vector(_embed_text(r.get("content")), r.get("outputDimensionality") or 8)}
                 for r in requests
             ]
             return json_reply({"embeddings": vectors})
@@ -306,9 +270,9 @@ class FakeGeminiServer(FakeServer):
             predictions = [
                 {
                     "embeddings": {
-                        "values": fake_vector(str(i.get("content", "")), size),
+                        "values": unit_vector(str(i.get("content", "")), size),
                         "statistics": {
-                            "token_count": len(_WORD.findall(str(i.get("content", "")))),
+                            "token_count": word_count(str(i.get("content", ""))),
                             "truncated": False,
                         },
                     }
@@ -338,7 +302,7 @@ class FakeGeminiServer(FakeServer):
                 )
         elif not headers.get("x-goog-api-key") and "key" not in request.query:
             return error_reply(403, "PERMISSION_DENIED", NO_CALLER_MESSAGE, reason="SERVICE_DISABLED")
-        body = _json_or_none(request.body)
+        body = request.json_or_none()
         if not isinstance(body, dict):
             return error_reply(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
         method = route["method"]
@@ -478,7 +442,7 @@ def _signature_target(scenario: Scenario, model: str) -> str | None:
 
 def _streams_arguments(request: RecordedRequest) -> bool:
     """Whether the request asks Vertex AI to stream function call arguments."""
-    body = _json_or_none(request.body)
+    body = request.json_or_none()
     config = body.get("toolConfig") if isinstance(body, dict) else None
     calling = config.get("functionCallingConfig") if isinstance(config, dict) else None
     return isinstance(calling, dict) and bool(calling.get("streamFunctionCallArguments"))
@@ -798,30 +762,13 @@ def count_tokens(body: Mapping[str, Any]) -> int:
                 texts.extend(json.dumps(part[key]) for key in ("functionCall", "functionResponse") if key in part)
     if body.get("tools"):
         texts.append(json.dumps(body["tools"]))
-    return max(sum(len(_WORD.findall(t)) for t in texts), 1)
-
-
-def fake_vector(text: str, size: int) -> list[float]:
-    """A deterministic unit vector: same text, same vector."""
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    while len(digest) < size:
-        digest += hashlib.sha256(digest).digest()
-    raw = [b - 127.5 for b in digest[:size]]
-    norm = sum(x * x for x in raw) ** 0.5 or 1.0
-    return [x / norm for x in raw]
+    return max(sum(word_count(t) for t in texts), 1)
 
 
 def _embed_text(content: Any) -> str:
     if isinstance(content, dict):
         return "".join(str(p.get("text", "")) for p in content.get("parts", ()) if isinstance(p, dict))
     return ""
-
-
-def _json_or_none(raw: bytes) -> Any:
-    try:
-        return json.loads(raw) if raw else None
-    except ValueError:
-        return None
 
 
 def _method(request: RecordedRequest) -> str:

@@ -37,17 +37,16 @@ With nothing scripted, it echoes the last user text back.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from lluminary._types import Usage
+from lluminary import Usage
 
+from .answers import echo, last_user_text, rough_tokens, unit_vector
 from .scenario import ErrorScenario, Scenario
-from .server import FakeServer, RecordedRequest, Reply, sse
+from .server import SSE_HEADERS, FakeServer, RecordedRequest, Reply, seconds, sse
 
 CHAT_PATH = "/v1/chat/completions"
 EMBED_PATH = "/v1/embeddings"
@@ -104,7 +103,6 @@ CONTEXT_LENGTH_MESSAGE = (
     "Prompt contains {tokens} tokens and 0 draft tokens, too large for model with {maximum} maximum context length"
 )
 DEFAULT_DIMENSIONS = 1024
-_PIECE = re.compile(r"\s*\S+\s*|\s+")
 
 
 class FakeMistralServer(FakeServer):
@@ -124,17 +122,11 @@ class FakeMistralServer(FakeServer):
             return _Embeddings()
         if request.path != CHAT_PATH:
             return Reply.json({"detail": "Not Found"}, 404)
-        body = _json_or_none(request.body)
-        text = last_user_text(body.get("messages", ())) if isinstance(body, dict) else ""
-        words = _PIECE.findall(text)
-        pieces = tuple("".join(words[i : i + 2]) for i in range(0, len(words), 2))
-        model = body.get("model", "mistral-fake") if isinstance(body, dict) else "mistral-fake"
-        return Scenario(
-            text=pieces if text else "",
-            usage=Usage(input_tokens=max(len(json.dumps(body)) // 4, 1), output_tokens=max(len(words), 1)),
-            model=str(model),
-            id=f"cmpl-echo{next(self._ids):08d}",
-        )
+        body = request.json_or_none()
+        fields = body if isinstance(body, dict) else {}
+        text, model = last_user_text(fields.get("messages")), str(fields.get("model", "mistral-fake"))
+        rid, words = f"cmpl-echo{next(self._ids):08d}", max(len(text.split()), 1)
+        return echo(text, model=model, input_tokens=rough_tokens(body), output_tokens=words, id=rid)
 
     def render(self, item: Any, request: RecordedRequest) -> Reply:
         if isinstance(item, Reply):
@@ -150,28 +142,21 @@ class FakeMistralServer(FakeServer):
             rejected = self.check(request)
             if rejected is not None:
                 return rejected.with_fault(item.fault)
-            if request.json().get("stream") is True:
+            if request.streamed:
                 chunks = render_stream(item, object_arguments=self.object_arguments, padding=self.padding)
                 reply = Reply(200, self._headers(stream=True), chunks, stream=True)
-            elif item.malformed:  # a body cut off mid-object
-                raw = json.dumps(render_completion(item)).encode("utf-8")
-                headers = {"content-type": "application/json", **self._headers()}
-                reply = Reply(200, headers, (raw[: len(raw) // 2],))
             else:
                 completion = render_completion(item, object_arguments=self.object_arguments)
                 if item.unknown_events:
                     completion[FUTURE_KEY] = {"v": 2}
                     completion["choices"][0]["message"][FUTURE_KEY] = True
-                reply = Reply.json(completion, headers=self._headers())
+                reply = Reply.json(completion, headers=self._headers(), malformed=item.malformed)
             return reply.with_fault(item.fault)
         raise TypeError(f"{type(self).__name__} cannot render {item!r}")
 
     def _headers(self, *, stream: bool = False) -> dict[str, str]:
         headers = {"x-request-id": f"req{next(self._ids):012d}", "mistral-correlation-id": "corr-fake"}
-        if stream:
-            headers["content-type"] = "text/event-stream; charset=utf-8"
-            headers["cache-control"] = "no-cache"
-        return headers
+        return {**headers, **SSE_HEADERS} if stream else headers
 
     # ---- what the real API rejects before generating
 
@@ -182,7 +167,7 @@ class FakeMistralServer(FakeServer):
         auth = request.headers.get("authorization", "")
         if not auth.startswith("Bearer ") or not auth[7:].strip():
             return Reply.json({"detail": "Unauthorized"}, 401)
-        body = _json_or_none(request.body)
+        body = request.json_or_none()
         if not isinstance(body, dict):
             return validation_reply([{"type": "json_invalid", "loc": ["body"], "msg": "JSON decode error"}])
         problems = embed_problems(body) if embeddings else chat_problems(body)
@@ -461,23 +446,13 @@ def render_embeddings(body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def unit_vector(text: str, size: int) -> list[float]:
-    """A deterministic unit vector: same text, same vector."""
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    while len(digest) < size:
-        digest += hashlib.sha256(digest).digest()
-    raw = [b - 127.5 for b in digest[:size]]
-    norm = sum(x * x for x in raw) ** 0.5 or 1.0
-    return [x / norm for x in raw]
-
-
 # --------------------------------------------------------------------------- errors
 
 
 def render_error(scenario: ErrorScenario) -> Reply:
     headers = {"x-request-id": scenario.request_id}
     if scenario.retry_after is not None:
-        headers["retry-after"] = f"{scenario.retry_after:g}"
+        headers["retry-after"] = seconds(scenario.retry_after)
     message = scenario.message
     status: int
     body: Any
@@ -542,26 +517,3 @@ def _type_of(kind: str, body: Any) -> str:
     if isinstance(body, dict) and isinstance(body.get("type"), str):
         return str(body["type"])
     return {"rate_limit": "rate_limited", "authentication": "unauthorized"}.get(kind, "invalid_request_error")
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def last_user_text(messages: Any) -> str:
-    if not isinstance(messages, list):
-        return ""
-    for message in reversed(messages):
-        if isinstance(message, dict) and message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return "".join(c.get("text", "") for c in content if isinstance(c, dict) and c.get("type") == "text")
-    return ""
-
-
-def _json_or_none(raw: bytes) -> Any:
-    try:
-        return json.loads(raw) if raw else None
-    except ValueError:
-        return None

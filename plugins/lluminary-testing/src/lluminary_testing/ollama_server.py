@@ -26,16 +26,13 @@ With nothing scripted, it echoes the last user text back.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from lluminary._types import Usage
-
+from .answers import echo, last_user_text, rough_tokens, unit_vector
 from .scenario import ErrorScenario, Scenario
-from .server import FakeServer, RecordedRequest, Reply, ndjson
+from .server import FakeServer, RecordedRequest, Reply, ndjson, seconds
 
 CHAT_PATH = "/api/chat"
 EMBED_PATH = "/api/embed"
@@ -61,7 +58,6 @@ ERRORS: dict[str, tuple[int, str]] = {
     "overloaded": (503, "server busy, please try again.  maximum pending requests exceeded"),
 }
 ROLES = frozenset({"system", "user", "assistant", "tool"})
-_PIECE = re.compile(r"\s*\S+\s*|\s+")
 
 
 class FakeOllamaServer(FakeServer):
@@ -77,15 +73,9 @@ class FakeOllamaServer(FakeServer):
         #: send ``id`` with tool calls (recent Ollama versions do; older ones do not)
         self.tool_call_ids = True
 
-    def _answer(self, request: RecordedRequest) -> Reply:
+    def takes(self, item: Any, request: RecordedRequest) -> bool:
         # /api/tags and /api/version never consume a Scenario meant for a chat call.
-        if request.path in (TAGS_PATH, VERSION_PATH):
-            with self._lock:
-                self.requests.append(request)
-                head = self._script[0] if self._script else None
-                item = self._script.popleft() if isinstance(head, (Reply, ErrorScenario)) else None
-            return self.render(item if item is not None else self.default_responder(request), request)
-        return super()._answer(request)
+        return request.path not in (TAGS_PATH, VERSION_PATH) or isinstance(item, (Reply, ErrorScenario))
 
     def default_responder(self, request: RecordedRequest) -> Any:
         if request.path == TAGS_PATH:
@@ -96,21 +86,15 @@ class FakeOllamaServer(FakeServer):
             return _Embeddings()
         if request.path != CHAT_PATH:
             return Reply(404, {"content-type": "text/plain"}, (b"404 page not found",))
-        body = _json_or_none(request.body)
-        text = last_user_text(body.get("messages", ())) if isinstance(body, dict) else ""
-        words = _PIECE.findall(text)
-        pieces = tuple("".join(words[i : i + 2]) for i in range(0, len(words), 2))
-        model = body.get("model", "llama3.2") if isinstance(body, dict) else "llama3.2"
-        return Scenario(
-            text=pieces if text else "",
-            usage=Usage(input_tokens=max(len(json.dumps(body)) // 4, 1), output_tokens=max(len(words), 1)),
-            model=str(model),
-        )
+        body = request.json_or_none()
+        fields = body if isinstance(body, dict) else {}
+        text, model = last_user_text(fields.get("messages")), str(fields.get("model", "llama3.2"))
+        return echo(text, model=model, input_tokens=rough_tokens(body), output_tokens=max(len(text.split()), 1))
 
     def render(self, item: Any, request: RecordedRequest) -> Reply:
         if isinstance(item, Reply):
             return item
-        body = _json_or_none(request.body)
+        body = request.json_or_none()
         model = str(body.get("model", "")) if isinstance(body, dict) else ""
         if isinstance(item, ErrorScenario):
             return render_error(item, model)
@@ -331,16 +315,6 @@ def render_embeddings(body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def unit_vector(text: str, size: int) -> list[float]:
-    """A deterministic unit vector: same text, same vector."""
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    while len(digest) < size:
-        digest += hashlib.sha256(digest).digest()
-    raw = [b - 127.5 for b in digest[:size]]
-    norm = sum(x * x for x in raw) ** 0.5 or 1.0
-    return [x / norm for x in raw]
-
-
 def error_reply(status: int, message: str) -> Reply:
     return Reply.json({"error": message}, status)
 
@@ -355,7 +329,7 @@ def render_error(scenario: ErrorScenario, model: str = "") -> Reply:
     # Local Ollama sends no request id; Ollama's cloud (behind its proxy) does: the fake sends one.
     headers = {"content-type": "application/json; charset=utf-8", "x-request-id": scenario.request_id}
     if scenario.retry_after is not None:
-        headers["retry-after"] = f"{scenario.retry_after:g}"
+        headers["retry-after"] = seconds(scenario.retry_after)
     if not scenario.in_stream:
         return Reply(status, headers, (json.dumps({"error": message}).encode("utf-8"),))
     lines = [
@@ -368,22 +342,3 @@ def render_error(scenario: ErrorScenario, model: str = "") -> Reply:
         {"error": message},
     ]
     return Reply(200, {"content-type": "application/x-ndjson"}, ndjson(lines), stream=True)
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def last_user_text(messages: Any) -> str:
-    if not isinstance(messages, list):
-        return ""
-    for message in reversed(messages):
-        if isinstance(message, dict) and message.get("role") == "user" and isinstance(message.get("content"), str):
-            return str(message["content"])
-    return ""
-
-
-def _json_or_none(raw: bytes) -> Any:
-    try:
-        return json.loads(raw) if raw else None
-    except ValueError:
-        return None

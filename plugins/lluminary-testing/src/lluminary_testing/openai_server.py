@@ -30,7 +30,6 @@ empty and whose ``id``, ``model`` and ``object`` are empty strings.
 from __future__ import annotations
 
 import base64
-import hashlib
 import itertools
 import json
 import math
@@ -40,10 +39,11 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from lluminary._types import Usage
+from lluminary import Usage
 
+from .answers import unit_vector
 from .scenario import ErrorScenario, Scenario, ToolCallSpec
-from .server import FakeServer, RecordedRequest, Reply, sse
+from .server import SSE_HEADERS, FakeServer, RecordedRequest, Reply, sse
 
 CHAT_PATH = "/v1/chat/completions"
 RESPONSES_PATH = "/v1/responses"
@@ -117,7 +117,7 @@ class FakeOpenAIServer(FakeServer):
             )
         if path in (EMBEDDINGS_PATH, INPUT_TOKENS_PATH):
             return _Computed()
-        body = _json_or_none(request.body)
+        body = request.json_or_none()
         if path in (CHAT_PATH, RESPONSES_PATH) and isinstance(body, dict):
             text = last_user_text(body) or ""
             pieces = tuple(_WORD.findall(text)) or ("",)
@@ -135,9 +135,7 @@ class FakeOpenAIServer(FakeServer):
         if isinstance(item, Reply):
             return item
         if isinstance(item, ErrorScenario):
-            body = _json_or_none(request.body)
-            streamed = isinstance(body, dict) and body.get("stream") is True
-            if item.in_stream and streamed:
+            if item.in_stream and request.streamed:
                 return self.render_stream_error(item, request.path)
             return render_error(item)
         rejected = self.check(request)
@@ -568,7 +566,7 @@ class FakeOpenAIServer(FakeServer):
             return error_reply(401, message, "invalid_request_error", None, None, self._rid())
         if request.method == "GET":
             return None
-        body = _json_or_none(request.body)
+        body = request.json_or_none()
         if not isinstance(body, dict):
             message = "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)"
             return error_reply(400, message, "invalid_request_error", None, None, self._rid())
@@ -592,10 +590,7 @@ class FakeOpenAIServer(FakeServer):
             "x-ratelimit-limit-requests": "10000",
             "x-ratelimit-remaining-requests": "9999",
         }
-        if stream:
-            headers["content-type"] = "text/event-stream; charset=utf-8"
-            headers["cache-control"] = "no-cache"
-        return headers
+        return {**headers, **SSE_HEADERS} if stream else headers
 
 
 class _Computed:
@@ -797,13 +792,8 @@ def _embeddings_problem(body: Mapping[str, Any]) -> tuple[str, str | None] | Non
 
 
 def embedding_vector(text: str, size: int) -> list[float]:
-    """A deterministic unit vector (float32-exact): same text, same vector."""
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    while len(digest) < size:
-        digest += hashlib.sha256(digest).digest()
-    raw = [b - 127.5 for b in digest[:size]]
-    norm = math.sqrt(sum(x * x for x in raw)) or 1.0
-    packed = struct.pack(f"<{size}f", *(x / norm for x in raw))
+    """A deterministic unit vector, float32-exact (what base64 carries): same text, same vector."""
+    packed = struct.pack(f"<{size}f", *unit_vector(text, size))
     return list(struct.unpack(f"<{size}f", packed))
 
 
@@ -870,13 +860,6 @@ def _padding(seed: int) -> str:
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     length = 2 + seed * 7 % 13
     return "".join(alphabet[(seed * 31 + i * 17) % len(alphabet)] for i in range(length))
-
-
-def _json_or_none(body: bytes) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return None
 
 
 def _now() -> int:

@@ -32,43 +32,29 @@ def start_server(fixture_name: str) -> Iterator[Any]:
         server.stop()
 
 
-@pytest.fixture
-def fake_openai() -> Iterator[Any]:
-    """A fresh fake OpenAI server on loopback (``.base_url``, ``.script(...)``, ``.requests``)."""
-    yield from start_server("fake_openai")
+#: fixture name -> what the fake server it starts is
+DESCRIPTIONS = {
+    "fake_openai": "fake OpenAI server",
+    "fake_anthropic": "fake Anthropic Messages server",
+    "fake_gemini": "fake Gemini API server",
+    "fake_bedrock": "fake Bedrock Runtime server (AWS event-stream framing)",
+    "fake_cohere": "fake Cohere v2 server",
+    "fake_mistral": "fake Mistral server",
+    "fake_ollama": "fake Ollama server (NDJSON streams)",
+}
 
 
-@pytest.fixture
-def fake_anthropic() -> Iterator[Any]:
-    """A fresh fake Anthropic Messages server on loopback."""
-    yield from start_server("fake_anthropic")
+def _server_fixture(fixture_name: str) -> Any:
+    def fixture() -> Iterator[Any]:
+        yield from start_server(fixture_name)
+
+    fixture.__name__ = fixture.__qualname__ = fixture_name
+    fixture.__doc__ = (
+        f"A fresh {DESCRIPTIONS[fixture_name]} on loopback (``.base_url``, ``.script(...)``, ``.requests``)."
+    )
+    return pytest.fixture(name=fixture_name)(fixture)
 
 
-@pytest.fixture
-def fake_gemini() -> Iterator[Any]:
-    """A fresh fake Gemini API server on loopback."""
-    yield from start_server("fake_gemini")
-
-
-@pytest.fixture
-def fake_bedrock() -> Iterator[Any]:
-    """A fresh fake Bedrock Runtime server on loopback (AWS event-stream framing)."""
-    yield from start_server("fake_bedrock")
-
-
-@pytest.fixture
-def fake_cohere() -> Iterator[Any]:
-    """A fresh fake Cohere v2 server on loopback."""
-    yield from start_server("fake_cohere")
-
-
-@pytest.fixture
-def fake_mistral() -> Iterator[Any]:
-    """A fresh fake Mistral server on loopback."""
-    yield from start_server("fake_mistral")
-
-
-@pytest.fixture
-def fake_ollama() -> Iterator[Any]:
-    """A fresh fake Ollama server on loopback (NDJSON streams)."""
-    yield from start_server("fake_ollama")
+# One fixture per server: ``fake_openai``, ``fake_anthropic``, ...
+for _fixture_name in SERVERS:
+    globals()[_fixture_name] = _server_fixture(_fixture_name)

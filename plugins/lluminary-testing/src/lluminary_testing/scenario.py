@@ -13,7 +13,8 @@ from typing import Literal
 
 import attrs
 
-from lluminary._types import FinishReason, Usage
+from lluminary import Usage
+from lluminary.sdk import FinishReason
 
 from .server import Fault
 

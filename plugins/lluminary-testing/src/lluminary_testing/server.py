@@ -9,7 +9,9 @@ exact wire request. Each scripted item answers one request, in order:
   :class:`~lluminary_testing.scenario.Scenario` and :class:`~lluminary_testing.scenario.ErrorScenario`);
 * a callable taking the :class:`RecordedRequest` and returning one of the above.
 
-When the script is empty, :attr:`FakeServer.responder` answers (by default: HTTP 500 saying so).
+When the script is empty, :attr:`FakeServer.responder` answers (by default: HTTP 500 saying so);
+so it does when :meth:`FakeServer.takes` says the next item is not for this request (a token
+count or an embedding call leaves the next chat scenario in the script).
 """
 
 from __future__ import annotations
@@ -61,8 +63,13 @@ class Reply:
     fault: Fault | None = None
 
     @classmethod
-    def json(cls, body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Reply:
+    def json(
+        cls, body: Any, status: int = 200, headers: Mapping[str, str] | None = None, *, malformed: bool = False
+    ) -> Reply:
+        """``body`` as a JSON answer; ``malformed`` cuts it off mid-object (``Scenario.malformed``)."""
         data = json.dumps(body).encode("utf-8")
+        if malformed:
+            data = data[: len(data) // 2]
         return cls(status, {"content-type": "application/json", **(headers or {})}, (data,))
 
     def with_fault(self, fault: Fault | None) -> Reply:
@@ -81,6 +88,20 @@ class RecordedRequest:
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
+
+    def json_or_none(self) -> Any:
+        """The body as JSON, or None when it is empty or not JSON: what a server looks at before it
+        decides whether (and how) to reject the request."""
+        try:
+            return self.json()
+        except ValueError:
+            return None
+
+    @property
+    def streamed(self) -> bool:
+        """Whether the body is a JSON object that asks for a stream (``"stream": true``)."""
+        body = self.json_or_none()
+        return isinstance(body, dict) and body.get("stream") is True
 
 
 REASONS = {
@@ -217,10 +238,16 @@ class FakeServer:
             return item
         raise TypeError(f"{type(self).__name__} cannot render {item!r}")
 
+    def takes(self, item: Any, request: RecordedRequest) -> bool:
+        """Whether ``item``, next in the script, answers ``request``. When not, it stays for the
+        next request and :attr:`responder` answers this one: servers with side routes (token
+        counting, embeddings, model lists) keep a chat scenario for the chat call that follows."""
+        return True
+
     def _answer(self, request: RecordedRequest) -> Reply:
         with self._lock:
             self.requests.append(request)
-            item = self._script.popleft() if self._script else None
+            item = self._script.popleft() if self._script and self.takes(self._script[0], request) else None
         if item is None:
             item = self.responder(request)
         while callable(item) and not isinstance(item, Reply):
@@ -346,6 +373,15 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
             return bytes(body)
         body += await reader.readexactly(size)
         await reader.readexactly(2)
+
+
+#: The headers of a server-sent event stream.
+SSE_HEADERS = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
+
+
+def seconds(value: float) -> str:
+    """A number of seconds as a header says it: ``1``, ``0.4``."""
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def sse(events: Iterable[tuple[str | None, Any]], *, done: bool = False) -> list[bytes]:

@@ -24,7 +24,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from lluminary import _errors as errors
+import lluminary
 from lluminary_testing.conformance import ProviderConformance, WireImage, WireToolResult
 from lluminary_testing.server import RecordedRequest
 
@@ -43,15 +43,15 @@ class Test{{ cookiecutter.__title }}Conformance(ProviderConformance):
     #: Usage fields read from the answers (cache writes are not reported by this wire).
     usage_fields = frozenset({"input_tokens", "output_tokens", "cache_read_tokens", "reasoning_tokens"})
     #: The HTTP errors the provider answers with, and the typed error each must become.
-    error_kinds: ClassVar[Mapping[str, type[errors.ProviderError]]] = {
+    error_kinds: ClassVar[Mapping[str, type[lluminary.ProviderError]]] = {
         **ProviderConformance.error_kinds,
-        "content_filter": errors.ContentFilteredError,
+        "content_filter": lluminary.ContentFilteredError,
     }
     #: Errors sent inside a 200 stream.
-    in_stream_error_kinds: ClassVar[Mapping[str, type[errors.ProviderError]]] = {
-        "server": errors.ServerError,
-        "rate_limit": errors.RateLimitError,
-        "context_length": errors.ContextLengthExceededError,
+    in_stream_error_kinds: ClassVar[Mapping[str, type[lluminary.ProviderError]]] = {
+        "server": lluminary.ServerError,
+        "rate_limit": lluminary.RateLimitError,
+        "context_length": lluminary.ContextLengthExceededError,
     }
 
     # ---- wire hooks: where each feature is found in the request the provider sent

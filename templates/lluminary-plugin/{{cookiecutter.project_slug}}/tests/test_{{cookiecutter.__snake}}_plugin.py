@@ -36,8 +36,8 @@ def test_version_matches_the_distribution() -> None:
 def test_import_loads_no_http_library() -> None:
     """lluminary imports a plugin when its prefix is first used; importing it must stay cheap.
 
-    Troubleshooting: import httpx2 (through ``lluminary._http``) inside the functions that send
-    requests, not at module level."""
+    Troubleshooting: import lluminary.sdk, not httpx2, at module level: the SDK's transport
+    imports httpx2 when the first request is sent."""
     code = "import sys, {{ cookiecutter.__package }}; print(sorted(m for m in ('httpx2', 'httpcore2') if m in sys.modules))"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"

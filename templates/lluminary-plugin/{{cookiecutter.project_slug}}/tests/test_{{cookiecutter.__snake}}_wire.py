@@ -7,9 +7,17 @@ from typing import Any
 
 import pytest
 
-from lluminary import _errors as errors
-from lluminary._requests import build_chat_request
-from lluminary._types import Finish, Message, TextDelta, ToolCallDelta, ToolCallEnd, ToolCallPart, ToolCallStart
+import lluminary
+from lluminary.sdk import (
+    Finish,
+    Message,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEnd,
+    ToolCallPart,
+    ToolCallStart,
+    build_chat_request,
+)
 from {{ cookiecutter.__package }} import wire
 from {{ cookiecutter.__package }}.provider import normalize_base_url
 
@@ -78,13 +86,13 @@ def test_stream_tool_call_fragments() -> None:
 def test_error_answer() -> None:
     body = b'{"error": {"message": "This request was flagged.", "type": "invalid_request_error", "code": "content_filter"}}'
     error = wire.error_from_response(400, body, {"x-request-id": "req_1"}, provider=PROVIDER)
-    assert isinstance(error, errors.ContentFilteredError)
+    assert isinstance(error, lluminary.ContentFilteredError)
     assert error.message == "This request was flagged."
     assert error.request_id == "req_1"
 
 
 def test_invalid_json_is_malformed() -> None:
-    with pytest.raises(errors.MalformedResponseError):
+    with pytest.raises(lluminary.MalformedResponseError):
         wire.loads(b'{"choices": [', provider=PROVIDER)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from lluminary._client import Client
-from lluminary._errors import ConfigurationError
-from lluminary._types import (
+from lluminary import (
     ChatResponse,
+    Client,
+    ConfigurationError,
     Finish,
     Message,
     TextDelta,

@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from lluminary._client import Client
-from lluminary._types import ImagePart, Message, ReasoningPart, ResponseFormat, TextPart, ToolCallPart
+from lluminary import Client, ImagePart, Message, ReasoningPart, ResponseFormat, TextPart, ToolCallPart
 from lluminary_testing.scenario import Scenario, ToolCallSpec
 from lluminary_testing.server import FakeServer
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from lluminary._client import Client
+from lluminary import Client
 from lluminary_testing.server import FakeServer
 
 from ._base import ConformanceBase

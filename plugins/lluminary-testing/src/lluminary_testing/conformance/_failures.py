@@ -9,17 +9,17 @@ import traceback
 
 import pytest
 
-from lluminary._client import Client
-from lluminary._errors import (
+from lluminary import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
+    Client,
     MalformedResponseError,
     ProviderError,
     RateLimitError,
+    TextDelta,
 )
-from lluminary._requests import build_chat_request
-from lluminary._types import TextDelta, to_json
+from lluminary.sdk import build_chat_request, to_json
 from lluminary_testing.scenario import ErrorScenario, Scenario
 from lluminary_testing.server import FakeServer, Fault
 
@@ -37,9 +37,10 @@ class FailureTests(ConformanceBase):
         """Each error the provider can answer with becomes the declared typed error, keeping the
         provider's message, the HTTP status and the request id.
 
-        Troubleshooting: check the status → error map (lluminary._http.status_error), the parsing
-        of the provider's error body (message and code), and that the request-id header is read;
-        error_kinds on the test class declares what each kind must become."""
+        Troubleshooting: check the provider's ``error_from_response`` (an HTTPProvider method; it
+        builds the error with lluminary.sdk.status_error): the parsing of the error body (message
+        and code) and the headers passed on for the request id; error_kinds on the test class
+        declares what each kind must become."""
         if error_kind is None:
             pytest.skip(f"{self.provider}: error_kinds is empty")
         if streamed:
@@ -80,7 +81,7 @@ class FailureTests(ConformanceBase):
     async def test_retry_after_honoured(self, client: Client, server: FakeServer, streamed: bool) -> None:
         """A 429 with Retry-After is retried after the wait it asks for, and the retry succeeds.
 
-        Troubleshooting: the RateLimitError must carry retry_after (lluminary._http.status_error
+        Troubleshooting: the RateLimitError must carry retry_after (lluminary.sdk.status_error
         reads retry-after-ms / retry-after from the headers you pass it)."""
         if "rate_limit" not in self.error_kinds:
             pytest.skip(f"{self.provider}: no rate_limit error kind")
@@ -96,7 +97,7 @@ class FailureTests(ConformanceBase):
     async def test_rate_limit_keeps_retry_after(self, client: Client, server: FakeServer) -> None:
         """When every attempt is rate limited, the RateLimitError raised says how long to wait.
 
-        Troubleshooting: pass the response headers to lluminary._http.status_error (or read
+        Troubleshooting: pass the response headers to lluminary.sdk.status_error (or read
         Retry-After yourself) so that RateLimitError.retry_after is set."""
         if "rate_limit" not in self.error_kinds:
             pytest.skip(f"{self.provider}: no rate_limit error kind")
@@ -114,8 +115,9 @@ class FailureTests(ConformanceBase):
         """A server that never answers raises APITimeoutError within the request timeout (per
         attempt), never hangs.
 
-        Troubleshooting: pass request.timeout to the HTTP call (a per-request timeout, not a new
-        client) and map httpx2 timeouts with lluminary._http.transport_error."""
+        Troubleshooting: resolve the call's settings with ``self.endpoint(request)`` (an
+        HTTPProvider method), which carries request.timeout to the pooled transport as a
+        per-request timeout; the transport turns httpx2 timeouts into APITimeoutError."""
         slow = Scenario(text="too late", fault=Fault(delay_headers=5.0))
         server.script(slow, slow, slow)
         started = time.monotonic()
@@ -141,9 +143,9 @@ class FailureTests(ConformanceBase):
     async def test_connection_reset_mid_stream(self, client: Client, server: FakeServer) -> None:
         """A connection reset in the middle of a stream raises APIConnectionError.
 
-        Troubleshooting: iterate the body inside the provider's error translation
-        (lluminary._http.translate_errors) so that httpx2's ReadError / RemoteProtocolError
-        become typed errors."""
+        Troubleshooting: read the body through the SDK's StreamAnswer (``answer.sse()``,
+        ``sse_data()``, ``lines()``), which turns httpx2's ReadError / RemoteProtocolError into
+        typed errors."""
         self.need_streaming()
         reset = Scenario(text=LONG_TEXT, fault=Fault(reset_after=4))
         server.script(reset, reset, reset)
@@ -229,7 +231,7 @@ class FailureTests(ConformanceBase):
         even when the provider echoes it back in an error message.
 
         Troubleshooting: keep the key in a lluminary.Secret, call register_secret on it, build
-        errors through lluminary._errors (which redact), and never log headers."""
+        errors from lluminary's error classes (which redact), and never log headers."""
         key = self.api_key
         server.script(ErrorScenario("authentication", message=f"Incorrect API key provided: {key}."))
         server.script(Scenario(text="fine"))

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from lluminary._client import Client
-from lluminary._types import (
+from lluminary import (
+    Client,
     Finish,
     Message,
     TextPart,

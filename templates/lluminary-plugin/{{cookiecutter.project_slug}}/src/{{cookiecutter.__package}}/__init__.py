@@ -14,7 +14,7 @@ variables.
 
 from __future__ import annotations
 
-from lluminary._types import ModelInfo
+from lluminary import ModelInfo
 from lluminary_openai import OpenAICompatible
 
 from ._version import __version__

@@ -1,7 +1,11 @@
-"""The {{ cookiecutter.plugin_name }} provider, written from scratch on :class:`lluminary.Provider`.
+"""The {{ cookiecutter.plugin_name }} provider, written on lluminary's plugin SDK (:mod:`lluminary.sdk`).
 
-This module is the HTTP side: where a call goes, with which key, through which pooled client, and
-how a streamed answer is read frame by frame. :mod:`.wire` is the format side: request bodies,
+This module is the HTTP side: where a call goes and with which key, and how a streamed answer is
+read. The SDK's :class:`~lluminary.sdk.HTTPProvider` does the rest: each call's key, base URL and
+timeout come from the call, the calling client's ``providers={"{{ cookiecutter.prefix }}": {...}}``, this object,
+the environment and the defaults, in that order; requests go over the client's pooled connections
+(one pool, each request with its own timeout); transport failures become lluminary's typed errors;
+server-sent events are read frame by frame. :mod:`.wire` is the format side: request bodies,
 answers and errors. As generated, the format is OpenAI's Chat Completions (``POST /v1/chat/completions``
 with server-sent events when streaming, ``POST /v1/embeddings``), which is what the fake server of
 ``lluminary-testing`` speaks, so the conformance suite passes out of the box. To serve
@@ -11,15 +15,22 @@ every HTTP provider.
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-from lluminary import _http as http
-from lluminary._errors import APIConnectionError, ConfigurationError, register_secret
-from lluminary._provider import Provider
-from lluminary._sse import SSEDecoder
-from lluminary._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, ModelInfo, Secret, StreamEvent
+from lluminary.sdk import (
+    APIConnectionError,
+    ChatRequest,
+    ChatResponse,
+    EmbedRequest,
+    EmbedResponse,
+    HTTPProvider,
+    ModelInfo,
+    ProviderError,
+    ProviderSettings,
+    SettingsSpec,
+    StreamEvent,
+)
 
 from . import wire
 from ._version import __version__
@@ -55,71 +66,57 @@ def normalize_base_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
-class {{ cookiecutter.__class_name }}(Provider):
-    """``{{ cookiecutter.prefix }}:<model>``. The API key comes from the call (``api_key=``), else from this
-    constructor, else from ``{{ cookiecutter.api_key_env }}``; the base URL from the call, the constructor,
-    ``{{ cookiecutter.__env_prefix }}_BASE_URL`` or the default, in that order."""
+#: Where the settings come from when neither the call, the client nor this object gives them.
+SPEC = SettingsSpec(
+    provider=NAME,
+    default_base_url=DEFAULT_BASE_URL,
+    api_key_env=(API_KEY_ENV,),
+    base_url_env=(BASE_URL_ENV,),
+    normalize_base_url=normalize_base_url,
+)
+
+
+class {{ cookiecutter.__class_name }}(HTTPProvider):
+    """``{{ cookiecutter.prefix }}:<model>``. The API key comes from the call (``api_key=``), the calling client's
+    ``providers={"{{ cookiecutter.prefix }}": {"api_key": ...}}``, this constructor, else ``{{ cookiecutter.api_key_env }}``; the base URL
+    likewise, then ``{{ cookiecutter.__env_prefix }}_BASE_URL``, then the default. A call without a key fails before any I/O."""
 
     name = NAME
+    spec = SPEC
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        prefixes: Iterable[str] | None = None,
-    ) -> None:
-        super().__init__(NAME, prefixes=prefixes)
-        self._api_key = Secret(api_key) if api_key else None
-        self._base_url = base_url
+    def build_headers(self, api_key: str | None, settings: ProviderSettings) -> dict[str, str]:
+        """Sent with every request: JSON, the key as a Bearer token, and who is calling. Change
+        the auth scheme here (``x-api-key``, ...)."""
+        headers = super().build_headers(api_key, settings)
+        headers["user-agent"] = USER_AGENT
+        return headers
 
-    def _endpoint(self, api_key: Secret | None, base_url: str | None, path: str) -> tuple[str, dict[str, str]]:
-        """The URL of ``path`` and the headers for one call. Fails before any I/O without a key."""
-        key = (api_key or self._api_key or Secret(os.environ.get(API_KEY_ENV, ""))).get().strip()
-        if not key:
-            message = f"no API key for {NAME!r}: set the {API_KEY_ENV} environment variable or pass api_key=..."
-            raise ConfigurationError(message, env_var=API_KEY_ENV)
-        register_secret(key)  # from now on lluminary's errors redact it, wherever it shows up
-        root = base_url or self._base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-        headers = {"authorization": f"Bearer {key}", "content-type": "application/json", "user-agent": USER_AGENT}
-        return normalize_base_url(root) + path, headers
+    def error_from_response(self, status: int, body: bytes, headers: Mapping[str, str], provider: str) -> ProviderError:
+        """The typed error for an HTTP error answer (the SDK calls this for every status >= 400)."""
+        return wire.error_from_response(status, body, headers, provider=provider)
 
     # ------------------------------------------------------------------ chat
 
     async def generate(self, request: ChatRequest) -> ChatResponse:
-        url, headers = self._endpoint(request.api_key, request.base_url, CHAT_PATH)
-        pool = http.client(timeout=request.timeout)
-        async with http.translate_errors(NAME):
-            response = await pool.post(url, content=wire.dumps(wire.chat_body(request, stream=False)), headers=headers)
-            raw = response.content  # read inside: a connection that breaks mid-body is an APIConnectionError
-        if response.status_code >= 400:
-            raise wire.error_from_response(response.status_code, raw, response.headers, provider=NAME)
-        return wire.completion(wire.loads(raw, provider=NAME), provider=request.provider)
+        endpoint = self.endpoint(request)
+        answer = await endpoint.post_json(CHAT_PATH, wire.chat_body(request, stream=False))
+        return wire.completion(wire.loads(answer.content, provider=NAME), provider=request.provider)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        url, headers = self._endpoint(request.api_key, request.base_url, CHAT_PATH)
-        headers["accept"] = "text/event-stream"
-        body = wire.dumps(wire.chat_body(request, stream=True))
-        pool = http.client(timeout=request.timeout)
+        # Resolve the endpoint before the first event: the calling client's settings are in scope.
+        endpoint = self.endpoint(request)
+        headers = {**endpoint.headers, "accept": "text/event-stream"}
         parser = wire.ChunkParser(NAME)
-        decoder = SSEDecoder()
         done = False
-        # Everything, reading the body included, inside translate_errors: timeouts and resets
-        # become typed errors. Leaving the `async with` (also when the caller stops early and the
-        # generator is closed) closes the connection.
-        async with http.translate_errors(NAME), pool.stream("POST", url, content=body, headers=headers) as response:
-            if response.status_code >= 400:
-                raw = await response.aread()
-                raise wire.error_from_response(response.status_code, raw, response.headers, provider=NAME)
-            async for chunk in response.aiter_bytes():
-                for frame in decoder.feed(chunk):  # complete frames only, however the bytes were split
-                    if frame.data == wire.END_OF_STREAM:
-                        done = True
-                        break
-                    for event in parser.feed(wire.loads(frame.data, provider=NAME)):
-                        yield event
-                if done:
+        # Leaving the `async with` (also when the caller stops early and the generator is closed)
+        # releases the connection; a broken or stalled body raises a typed error.
+        async with endpoint.stream(CHAT_PATH, wire.chat_body(request, stream=True), headers=headers) as answer:
+            async for data in answer.sse_data():  # complete events only, however the bytes were split
+                if data == wire.END_OF_STREAM:
+                    done = True
                     break
+                for event in parser.feed(wire.loads(data, provider=NAME)):
+                    yield event
         if not done:  # the body ended without the end marker: the answer is incomplete
             raise APIConnectionError("the stream ended before it was complete", provider=NAME)
         for event in parser.end():
@@ -128,14 +125,10 @@ class {{ cookiecutter.__class_name }}(Provider):
     # ------------------------------------------------------------------ embeddings and catalogue
 
     async def embed(self, request: EmbedRequest) -> EmbedResponse:
-        url, headers = self._endpoint(request.api_key, request.base_url, EMBEDDINGS_PATH)
-        pool = http.client(timeout=request.timeout)
-        async with http.translate_errors(NAME):
-            response = await pool.post(url, content=wire.dumps(wire.embed_body(request)), headers=headers)
-            raw = response.content
-        if response.status_code >= 400:
-            raise wire.error_from_response(response.status_code, raw, response.headers, provider=NAME)
-        vectors, usage, model = wire.embeddings(wire.loads(raw, provider=NAME), len(request.inputs), provider=NAME)
+        endpoint = self.endpoint(request)
+        answer = await endpoint.post_json(EMBEDDINGS_PATH, wire.embed_body(request))
+        data = wire.loads(answer.content, provider=NAME)
+        vectors, usage, model = wire.embeddings(data, len(request.inputs), provider=NAME)
         return EmbedResponse(vectors, model or request.model_name, request.provider, usage)
 
     def models(self) -> Iterable[ModelInfo]:

@@ -9,23 +9,27 @@ tell you what is still missing.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary import _errors as errors
-from lluminary._http import json_or_text, status_error
-from lluminary._streaming import Accumulator, finish_reason_of, parse_arguments
-from lluminary._types import (
+from lluminary import sdk
+from lluminary.sdk import (
+    Accumulator,
     ChatRequest,
     ChatResponse,
+    ContentFilteredError,
+    ContextLengthExceededError,
     EmbedRequest,
     Finish,
     FinishReason,
     ImagePart,
+    MalformedResponseError,
     Message,
+    ProviderError,
+    RateLimitError,
     ReasoningDelta,
+    ServerError,
     StreamEvent,
     TextDelta,
     TextPart,
@@ -37,6 +41,12 @@ from lluminary._types import (
     ToolResultPart,
     Usage,
     UsageEvent,
+    finish_reason_of,
+    image_data_url,
+    json_or_text,
+    map_options,
+    parse_arguments,
+    status_error,
 )
 
 #: The data of the last server-sent event of a complete stream.
@@ -51,25 +61,30 @@ FINISH_REASONS: dict[str, FinishReason] = {
     "content_filter": "content_filter",
 }
 
-#: Error classes by code, for errors that arrive inside a stream (without an HTTP status).
-STREAM_ERRORS: dict[str, type[errors.ProviderError]] = {
-    "content_filter": errors.ContentFilteredError,
-    "context_length_exceeded": errors.ContextLengthExceededError,
-    "rate_limit_exceeded": errors.RateLimitError,
+#: The request's generation settings -> their names in the body (unset ones are left out).
+GENERATION_SETTINGS = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "max_tokens": "max_completion_tokens",
+    "stop": "stop",
+    "seed": "seed",
 }
 
-
-def dumps(body: Mapping[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+#: Error classes by code, for errors that arrive inside a stream (without an HTTP status).
+STREAM_ERRORS: dict[str, type[ProviderError]] = {
+    "content_filter": ContentFilteredError,
+    "context_length_exceeded": ContextLengthExceededError,
+    "rate_limit_exceeded": RateLimitError,
+}
 
 
 def loads(raw: bytes | str, *, provider: str) -> Any:
     """Parse JSON from the provider; anything that does not parse is a MalformedResponseError."""
     try:
-        return json.loads(raw)
+        return sdk.loads(raw)
     except ValueError as exc:  # UnicodeDecodeError included
         text = raw if isinstance(raw, str) else raw[:200].decode("utf-8", "replace")
-        raise errors.MalformedResponseError(f"invalid JSON: {exc}: {text[:200]!r}", provider=provider) from None
+        raise MalformedResponseError(f"invalid JSON: {exc}: {text[:200]!r}", provider=provider) from None
 
 
 # --------------------------------------------------------------------------- requests
@@ -79,16 +94,7 @@ def chat_body(request: ChatRequest, *, stream: bool) -> dict[str, Any]:
     """The JSON body of one chat call. Options passed as ``options={"<prefix>": {...}}`` are added,
     but never replace what lluminary sets."""
     body: dict[str, Any] = {"model": request.model_name, "messages": messages(request)}
-    if request.temperature is not None:
-        body["temperature"] = request.temperature
-    if request.top_p is not None:
-        body["top_p"] = request.top_p
-    if request.max_tokens is not None:
-        body["max_completion_tokens"] = request.max_tokens
-    if request.stop:
-        body["stop"] = list(request.stop)
-    if request.seed is not None:
-        body["seed"] = request.seed
+    map_options(body, request, GENERATION_SETTINGS)
     if request.reasoning is not None and request.reasoning.effort is not None:
         body["reasoning_effort"] = request.reasoning.effort
     if request.tools:
@@ -170,21 +176,13 @@ def _user_or_tool(message: Message) -> list[dict[str, Any]]:
         elif isinstance(part, TextPart):
             content.append({"type": "text", "text": part.text})
         elif isinstance(part, ImagePart):
-            content.append({"type": "image_url", "image_url": {"url": image_url(part)}})
+            content.append({"type": "image_url", "image_url": {"url": image_data_url(part)}})
     if content:
         if all(block["type"] == "text" for block in content):
             out.append({"role": "user", "content": "".join(block["text"] for block in content)})
         else:
             out.append({"role": "user", "content": content})
     return out
-
-
-def image_url(part: ImagePart) -> str:
-    """The image's URL, or its bytes as a base64 data URL."""
-    if part.url is not None:
-        return part.url
-    data = base64.b64encode(part.data or b"").decode("ascii")
-    return f"data:{part.media_type};base64,{data}"
 
 
 def embed_body(request: EmbedRequest) -> dict[str, Any]:
@@ -243,7 +241,7 @@ class ChunkParser:
 
     def feed(self, chunk: Any, *, key: str = "delta") -> list[StreamEvent]:
         if not isinstance(chunk, dict):
-            raise errors.MalformedResponseError(f"expected a JSON object, got {chunk!r:.100}", provider=self.provider)
+            raise MalformedResponseError(f"expected a JSON object, got {chunk!r:.100}", provider=self.provider)
         if "error" in chunk:  # an error reported inside a 200 stream
             raise stream_error(chunk["error"], provider=self.provider)
         self._id = self._id or (str(chunk["id"]) if chunk.get("id") else None)
@@ -299,7 +297,7 @@ class ChunkParser:
 def completion(data: Any, *, provider: str) -> ChatResponse:
     """A whole (non-streamed) answer, read by the same parser as a stream."""
     if not isinstance(data, dict) or not data.get("choices"):
-        raise errors.MalformedResponseError("the answer has no choices", provider=provider)
+        raise MalformedResponseError("the answer has no choices", provider=provider)
     parser = ChunkParser(provider)
     accumulator = Accumulator(provider)
     for event in [*parser.feed(data, key="message"), *parser.end()]:
@@ -315,16 +313,16 @@ def embeddings(data: Any, expected: int, *, provider: str) -> tuple[list[list[fl
         usage = Usage(input_tokens=int((data.get("usage") or {}).get("prompt_tokens") or 0))
         model = str(data.get("model") or "")
     except (TypeError, KeyError, ValueError, AttributeError) as exc:
-        raise errors.MalformedResponseError(f"unexpected embeddings answer: {exc!r}", provider=provider) from None
+        raise MalformedResponseError(f"unexpected embeddings answer: {exc!r}", provider=provider) from None
     if len(vectors) != expected:
-        raise errors.MalformedResponseError(f"asked for {expected} embeddings, got {len(vectors)}", provider=provider)
+        raise MalformedResponseError(f"asked for {expected} embeddings, got {len(vectors)}", provider=provider)
     return vectors, usage, model
 
 
 # --------------------------------------------------------------------------- errors
 
 
-def error_from_response(status: int, body: bytes, headers: Mapping[str, str], *, provider: str) -> errors.ProviderError:
+def error_from_response(status: int, body: bytes, headers: Mapping[str, str], *, provider: str) -> ProviderError:
     """The typed error of an HTTP error answer ``{"error": {"message", "type", "code"}}``: the
     class from the status (or from the code, when it says more), the provider's message and
     code, the request id and Retry-After from the headers."""
@@ -335,14 +333,14 @@ def error_from_response(status: int, body: bytes, headers: Mapping[str, str], *,
         code = str(error.get("code") or error.get("type") or "") or None
     else:
         message, code = str(data)[:500], None
-    cls = errors.ContentFilteredError if code == "content_filter" else None  # the status says only 400
+    cls = ContentFilteredError if code == "content_filter" else None  # the status says only 400
     return status_error(status, message or f"HTTP {status}", provider=provider, headers=headers, code=code, cls=cls)
 
 
-def stream_error(error: Any, *, provider: str) -> errors.ProviderError:
+def stream_error(error: Any, *, provider: str) -> ProviderError:
     """An error sent inside a 200 stream: no status, so its code picks the class."""
     if not isinstance(error, dict):
         error = {"message": str(error)}
     code = str(error.get("code") or "") or None
-    cls = STREAM_ERRORS.get(code or "", errors.ServerError)
+    cls = STREAM_ERRORS.get(code or "", ServerError)
     return cls(str(error.get("message") or "the stream reported an error"), provider=provider, code=code)
