@@ -278,3 +278,28 @@ def test_breaking_out_of_a_sync_stream_stops_the_download() -> None:
     sent = state["sent"]
     clock.sleep(0.1)
     assert state["sent"] == sent < 10_000  # nothing more is read after the close
+
+
+async def test_a_stream_that_stops_at_its_end_marker_gives_the_connection_back() -> None:
+    class Stopper(Echo):
+        """Stops reading at the first frame, as providers stop at [DONE] before the body ends."""
+
+        name = "stopper"
+
+        async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+            endpoint = self.endpoint(request)
+            async with endpoint.stream("/stream", {"model": request.model_name}) as answer:
+                async for data in answer.sse_data():
+                    yield TextDelta(json.loads(data)["text"])
+                    break
+            yield Finish("stop", "stop", request.model_name)
+
+    async with Server() as server:
+        pm = PluginManager()
+        pm.register(Stopper())
+        settings = {"base_url": server.url, "api_key": "k-00000000"}
+        async with Client(plugins=pm, retries=1, providers={"stopper": settings}) as client:
+            await client.astream("stopper:m", "hi").response()
+            await client.agenerate("stopper:m", "hi")
+            await client.astream("stopper:m", "hi").response()
+        assert server.opened == 1  # one connection served the three calls

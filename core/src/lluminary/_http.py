@@ -110,7 +110,8 @@ def transport_error(exc: BaseException, provider: str) -> errors.ProviderError:
             "WriteTimeout": "sending the request timed out",
             "PoolTimeout": "no connection of the pool became free in time",
         }.get(type(exc).__name__, "the request timed out")
-        return errors.APITimeoutError(f"{what}{detail}", provider=provider)
+        code = "connect" if type(exc).__name__ == "ConnectTimeout" else None
+        return errors.APITimeoutError(f"{what}{detail}", provider=provider, code=code)
     if isinstance(exc, httpx2.RemoteProtocolError):
         return errors.APIConnectionError(
             f"the server closed the connection before the answer was complete{detail}", provider=provider
@@ -120,7 +121,7 @@ def transport_error(exc: BaseException, provider: str) -> errors.ProviderError:
     if isinstance(exc, httpx2.WriteError):
         return errors.APIConnectionError(f"the connection broke while sending the request{detail}", provider=provider)
     if isinstance(exc, httpx2.ConnectError):
-        return errors.APIConnectionError(f"could not connect to the server{detail}", provider=provider)
+        return errors.APIConnectionError(f"could not connect to the server{detail}", provider=provider, code="connect")
     return errors.APIConnectionError(f"the connection failed ({type(exc).__name__}){detail}", provider=provider)
 
 

@@ -28,6 +28,8 @@ __all__ = ["Answer", "PoolOptions", "Pools", "StreamAnswer", "Transport", "Error
 ErrorMapper = Callable[[int, bytes, Mapping[str, str], str], ProviderError]
 
 DEFAULT_TIMEOUT = 600.0
+_DRAIN_BYTES = 65_536
+_DRAIN_SECONDS = 0.05
 DEFAULT_CONNECT_TIMEOUT = 10.0
 
 
@@ -83,12 +85,13 @@ class StreamAnswer:
     ``truncated`` says whether the body ended in the middle of a frame.
     """
 
-    __slots__ = ("_response", "provider", "truncated")
+    __slots__ = ("_response", "provider", "truncated", "_chunks")
 
     def __init__(self, response: httpx2.Response, provider: str) -> None:
         self._response = response
         self.provider = provider
         self.truncated = False
+        self._chunks: AsyncIterator[bytes] | None = None  # one byte iterator that every reader shares
 
     @property
     def status(self) -> int:
@@ -118,11 +121,35 @@ class StreamAnswer:
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         import httpx2
 
+        if self._chunks is None:
+            self._chunks = self._response.aiter_bytes()
         try:
-            async for chunk in self._response.aiter_bytes():
+            async for chunk in self._chunks:
                 yield chunk
         except httpx2.TransportError as exc:
             raise transport_error(exc, self.provider) from exc
+
+    async def drain(self) -> None:
+        """Read the rest of a body that is nearly done (a reader stopped at the API's end marker),
+        within a small byte and time budget, so the connection can go back to the pool; more than
+        that is left unread and the connection is dropped when the answer closes."""
+        response = self._response
+        if response.is_closed:
+            return
+        chunks = self._chunks
+        if chunks is None:
+            if response.is_stream_consumed:
+                return
+            chunks = self._chunks = response.aiter_bytes()
+        received = 0
+        try:
+            async with asyncio.timeout(_DRAIN_SECONDS):
+                async for chunk in chunks:
+                    received += len(chunk)
+                    if received > _DRAIN_BYTES:
+                        return
+        except Exception:  # noqa: BLE001 - draining is an optimisation; closing follows either way
+            return
 
     async def sse(self) -> AsyncIterator[SSEEvent]:
         """Whole server-sent events, by the WHATWG algorithm."""
@@ -312,7 +339,11 @@ class Transport:
                 except Exception:  # noqa: BLE001 - the status already says what went wrong
                     body = b""
                 raise (error or default_error)(response.status_code, body, response.headers, name)
-            yield StreamAnswer(response, name)
+            answer = StreamAnswer(response, name)
+            yield answer
+            # The reader stopped at the API's end marker ([DONE], done: true): read what little
+            # is left (the chunked terminator) so the connection goes back to the pool.
+            await answer.drain()
         finally:
             await response.aclose()
 
