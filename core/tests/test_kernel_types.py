@@ -112,7 +112,10 @@ chat_requests = st.builds(
     timeout=st.none() | finite,
     api_key=secrets,
 )
-usages = st.builds(Usage, counts, counts, counts, counts, counts)
+usage_details = st.dictionaries(
+    st.text(max_size=12), st.integers(0, 10**6) | st.text(max_size=8) | st.dictionaries(st.text(max_size=8), counts)
+)
+usages = st.builds(Usage, counts, counts, counts, counts, counts, usage_details)
 costs = st.builds(Cost, finite, finite, finite, finite)
 citations = st.builds(
     Citation, text=texts, start=opt_counts, end=opt_counts, sources=st.lists(json_objects, max_size=2).map(tuple)
@@ -415,3 +418,19 @@ def test_pickling_a_request_never_carries_its_key() -> None:
         back = pickle.loads(blob)
         assert back.api_key is None
         assert back.model == request.model
+
+
+def test_usage_details_survive_json_and_add_up() -> None:
+    from lluminary._convert import from_json, to_json
+
+    gemini = Usage(120, 8, details={"promptTokenCount": 100, "toolUsePromptTokenCount": 20, "modelVersion": "x"})
+    back = from_json(to_json(gemini), Usage)
+    assert back.details == gemini.details
+    total = gemini + Usage(30, 2, details={"promptTokenCount": 30, "cache": {"hits": 1}})
+    assert total.details == {
+        "promptTokenCount": 130,
+        "toolUsePromptTokenCount": 20,
+        "modelVersion": "x",
+        "cache": {"hits": 1},
+    }
+    assert Usage(1, 2, details={"a": 1}) == Usage(1, 2)  # details never change equality

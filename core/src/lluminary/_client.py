@@ -323,7 +323,8 @@ class Client:
     @property
     def usage(self) -> Usage:
         """Tokens used by every call this client finished."""
-        return Usage(*self._tokens)
+        tokens = self._tokens
+        return Usage(tokens[0], tokens[1], tokens[2], tokens[3], tokens[4])
 
     @property
     def cost(self) -> Cost:
