@@ -10,10 +10,16 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lluminary._http import aclose_all
-from lluminary._requests import build_chat_request, build_embed_request
-from lluminary._streaming import Accumulator
-from lluminary._types import ChatRequest, ChatResponse, EmbedResponse, StreamEvent
+from lluminary.sdk import (
+    Accumulator,
+    ChatRequest,
+    ChatResponse,
+    EmbedResponse,
+    StreamEvent,
+    aclose_default_pools,
+    build_chat_request,
+    build_embed_request,
+)
 from lluminary_openai import OpenAIProvider
 from lluminary_testing.openai_server import FakeOpenAIServer
 from lluminary_testing.server import Fault, Reply
@@ -109,4 +115,4 @@ async def harness(fake_openai: FakeOpenAIServer, provider: OpenAIProvider) -> As
     try:
         yield Harness(fake_openai, provider)
     finally:
-        await aclose_all()
+        await aclose_default_pools()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lluminary._types import (
+from lluminary.sdk import (
     ImagePart,
     Message,
     ReasoningConfig,
@@ -162,7 +162,7 @@ async def test_response_format(harness: Any, response_format: ResponseFormat, ex
 
 
 def test_compatible_dialect_uses_max_tokens() -> None:
-    from lluminary._requests import build_chat_request
+    from lluminary.sdk import build_chat_request
 
     request = build_chat_request("vllm:llama", "hi", max_tokens=5)
     assert chat_body(request, stream=True, dialect=COMPATIBLE, prefix="vllm")["max_tokens"] == 5

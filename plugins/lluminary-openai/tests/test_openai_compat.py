@@ -9,10 +9,8 @@ import pytest
 
 import lluminary
 from lluminary import Client, RetryPolicy
-from lluminary._errors import ConfigurationError
-from lluminary._http import aclose_all
 from lluminary._plugins import PluginManager
-from lluminary._types import ModelInfo, ReasoningPart, TextPart, Usage
+from lluminary.sdk import ConfigurationError, ModelInfo, ReasoningPart, TextPart, Usage
 from lluminary_openai import OpenAICompatible, OpenAIProvider
 from lluminary_openai.presets import PRESETS
 from lluminary_testing import Scenario
@@ -28,6 +26,7 @@ PRESET_URLS = {
     "lmstudio": ("http://localhost:1234/v1", "LMSTUDIO_API_KEY"),
     "llamacpp": ("http://localhost:8080/v1", "LLAMACPP_API_KEY"),
 }
+LOCAL = {"vllm", "lmstudio", "llamacpp"}
 
 
 def test_every_preset_has_an_entry_point() -> None:
@@ -39,8 +38,11 @@ def test_every_preset_has_an_entry_point() -> None:
         assert plugin.prefixes == (name,)
         if name in PRESET_URLS:
             url, env = PRESET_URLS[name]
-            assert plugin.settings.default_base_url == url
-            assert plugin.settings.api_key_env == env
+            assert plugin.spec.default_base_url == url
+            assert plugin.spec.api_key_env == (env,)
+            assert plugin.spec.base_url_env == (f"{name.upper()}_BASE_URL",)
+            assert plugin.spec.key_required == (name not in LOCAL)
+            assert plugin.spec.organization_env == ()
     assert {p.name for p in PRESETS} == set(PRESET_URLS)
 
 
@@ -62,15 +64,32 @@ async def test_local_preset_runs_without_a_key(fake_openai: Any, monkeypatch: py
     monkeypatch.setenv("VLLM_BASE_URL", fake_openai.base_url)
     fake_openai.require_auth = False
     fake_openai.script(Scenario(text="local"))
-    try:
-        response = await Client(cache=False).agenerate("vllm:Qwen/Qwen3-8B", "hi", max_tokens=5)
-    finally:
-        await aclose_all()
+    async with Client(cache=False) as client:
+        response = await client.agenerate("vllm:Qwen/Qwen3-8B", "hi", max_tokens=5)
     assert response.text == "local"
     request = fake_openai.last_request
     assert "authorization" not in request.headers
     assert request.json()["max_tokens"] == 5
     assert request.json()["model"] == "Qwen/Qwen3-8B"
+
+
+async def test_presets_take_the_client_settings(fake_openai: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GROQ_API_KEY", raising=False)
+    monkeypatch.delenv("VLLM_API_KEY", raising=False)
+    monkeypatch.setenv("VLLM_BASE_URL", "http://127.0.0.1:9")  # nothing listens there: the client's URL wins
+    fake_openai.require_auth = False
+    fake_openai.script(Scenario(text="from groq"), Scenario(text="from vllm"))
+    providers = {
+        "groq": {"base_url": fake_openai.base_url, "api_key": "gsk-client-0000000000"},
+        "vllm": {"base_url": fake_openai.base_url},
+    }
+    async with Client(cache=False, providers=providers) as client:
+        assert (await client.agenerate("groq:llama-3.3-70b-versatile", "hi")).text == "from groq"
+        assert (await client.agenerate("vllm:Qwen/Qwen3-8B", "hi")).text == "from vllm"
+    groq, vllm = fake_openai.requests
+    assert groq.path == vllm.path == "/v1/chat/completions"
+    assert groq.headers["authorization"] == "Bearer gsk-client-0000000000"
+    assert "authorization" not in vllm.headers  # OPENAI_API_KEY is set, but it is not vLLM's
 
 
 async def test_a_new_prefix_in_a_few_lines(fake_openai: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,7 +102,7 @@ async def test_a_new_prefix_in_a_few_lines(fake_openai: Any, monkeypatch: pytest
         response = await lluminary.agenerate("myvllm:llama", "hi", cache=False)
     finally:
         lluminary.unregister(provider)
-        await aclose_all()
+        await lluminary.aclose()
     assert response.text == "hi there"
     assert response.provider == "myvllm"
     assert fake_openai.last_request.headers["authorization"] == "Bearer sk-myvllm-0000000000"
@@ -100,12 +119,10 @@ async def test_compat_quirks_reasoning_content_no_usage_no_obfuscation(fake_open
     client = Client(cache=False, plugins=_manager(provider), retries=RetryPolicy(max_attempts=1))
     scenario = Scenario(text=["The ", "answer"], reasoning=["Let me ", "think"])
     fake_openai.script(scenario, scenario)
-    try:
+    async with client:
         generated = await client.agenerate("deepseekish:deepseek-reasoner", "q")
         stream = client.astream("deepseekish:deepseek-reasoner", "q")
         streamed = await stream.response()
-    finally:
-        await aclose_all()
     assert generated.message.content == (ReasoningPart("Let me think", provider="deepseekish"), TextPart("The answer"))
     assert streamed == generated
     assert generated.usage == Usage()
@@ -121,7 +138,7 @@ async def test_deepseek_cache_hit_usage(fake_openai: Any) -> None:
 
 
 def test_compatible_servers_never_use_the_responses_api() -> None:
-    from lluminary._requests import build_chat_request
+    from lluminary.sdk import build_chat_request
 
     provider = OpenAICompatible("x", "http://h/v1")
     assert not provider.uses_responses(build_chat_request("x:o4-mini", "hi"))

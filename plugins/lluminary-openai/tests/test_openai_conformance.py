@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from lluminary import _errors as errors
+from lluminary import sdk as errors
 from lluminary_openai import OpenAICompatible
 from lluminary_testing.conformance import ProviderConformance, WireImage, WireToolResult
 from lluminary_testing.server import RecordedRequest

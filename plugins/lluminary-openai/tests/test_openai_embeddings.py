@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lluminary._errors import InvalidRequestError, MalformedResponseError
+from lluminary.sdk import InvalidRequestError, MalformedResponseError
 from lluminary_openai import OpenAICompatible
 from lluminary_openai.embeddings import batches, decode_vector
 from lluminary_testing.openai_server import embedding_vector
@@ -66,14 +66,13 @@ async def test_wrong_count_and_errors(harness: Any) -> None:
 
 
 async def test_compatible_servers_default_to_float(fake_openai: Any) -> None:
-    from lluminary._http import aclose_all
-    from lluminary._requests import build_embed_request
+    from lluminary.sdk import aclose_default_pools, build_embed_request
 
     provider = OpenAICompatible("local", fake_openai.base_url)
     try:
         await provider.embed(build_embed_request("local:bge", ["x"], api_key="sk-test-0123456789abcdef"))
     finally:
-        await aclose_all()
+        await aclose_default_pools()
     assert json.loads(fake_openai.last_request.body)["encoding_format"] == "float"
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lluminary import _errors as errors
+from lluminary import sdk as errors
 from lluminary_openai.errors import describe, http_error, stream_error
 from lluminary_testing.server import Reply
 
@@ -114,3 +114,24 @@ async def test_the_key_echoed_in_an_error_is_redacted(harness: Any) -> None:
         await harness.generate("hi")
     assert "0123456789abcdef" not in str(info.value)
     assert "0123456789abcdef" not in repr(info.value)
+
+
+async def test_errors_name_the_prefix_called(fake_openai: Any) -> None:
+    from lluminary.sdk import aclose_default_pools, build_chat_request
+    from lluminary_openai import OpenAIProvider
+    from lluminary_testing import ErrorScenario
+
+    provider = OpenAIProvider(prefixes=["azure"])  # one object, served under another prefix
+    fake_openai.script(ErrorScenario("rate_limit"), ErrorScenario("server"), Reply(200, {}, [b"not json"]))
+    request = build_chat_request("azure:gpt-4o", "hi", base_url=fake_openai.base_url)
+    try:
+        with pytest.raises(errors.RateLimitError) as limited:
+            await provider.generate(request)
+        with pytest.raises(errors.ServerError) as streamed:
+            async for _ in provider.stream(request):
+                pass
+        with pytest.raises(errors.MalformedResponseError) as malformed:
+            await provider.generate(request)
+    finally:
+        await aclose_default_pools()
+    assert limited.value.provider == streamed.value.provider == malformed.value.provider == "azure"

@@ -8,8 +8,7 @@ import pytest
 
 from lluminary import Client
 from lluminary._cost import compute_cost
-from lluminary._requests import build_chat_request
-from lluminary._types import Cost, Message, Tool, ToolCallPart, Usage
+from lluminary.sdk import Cost, Message, Tool, ToolCallPart, Usage, build_chat_request
 from lluminary_openai import count_request_tokens, count_tokens, encoding_for, estimate_tokens, exact
 from lluminary_openai.models import catalogue
 from lluminary_testing import Scenario
@@ -35,16 +34,12 @@ def test_cost_with_cached_and_reasoning_tokens() -> None:
 
 
 async def test_client_prices_calls_and_snapshots(fake_openai: Any) -> None:
-    from lluminary._http import aclose_all
-
     client = Client(cache=False)
     fake_openai.script(Scenario(text="ok", usage=Usage(1_000_000, 1_000_000)))
-    try:
+    async with client:
         response = await client.agenerate(
             "openai:gpt-4o-mini-2024-07-18", "hi", base_url=fake_openai.base_url, api_key="sk-test-0123456789abcdef"
         )
-    finally:
-        await aclose_all()
     assert response.cost is not None
     assert response.cost.total == pytest.approx(0.75)
     assert client.model_info("openai:gpt-4.1").context_window == 1_047_576  # type: ignore[union-attr]

@@ -9,17 +9,15 @@ from typing import Any
 
 import pytest
 
-from lluminary._errors import (
+from lluminary.sdk import (
+    Citation,
+    CitationEvent,
     ContextLengthExceededError,
     InvalidRequestError,
     MalformedResponseError,
     RateLimitError,
-    ServerError,
-)
-from lluminary._types import (
-    Citation,
-    CitationEvent,
     ReasoningPart,
+    ServerError,
     TextDelta,
     TextPart,
     ToolCallDelta,

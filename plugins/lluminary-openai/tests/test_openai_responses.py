@@ -6,20 +6,24 @@ from typing import Any
 
 import pytest
 
-from lluminary._errors import APIConnectionError, InvalidRequestError, RateLimitError, ServerError, UnsupportedError
-from lluminary._requests import build_chat_request
-from lluminary._types import (
+from lluminary.sdk import (
+    APIConnectionError,
     ImagePart,
+    InvalidRequestError,
     Message,
+    RateLimitError,
     ReasoningConfig,
     ReasoningDelta,
     ReasoningPart,
     ResponseFormat,
+    ServerError,
     TextPart,
     Tool,
     ToolCallPart,
     ToolChoice,
+    UnsupportedError,
     Usage,
+    build_chat_request,
 )
 from lluminary_testing import ErrorScenario, Scenario, ToolCallSpec
 from lluminary_testing.server import Reply, sse

@@ -6,11 +6,15 @@ from typing import Any
 
 import pytest
 
-from lluminary._errors import APIConnectionError, MalformedResponseError, RateLimitError, ServerError
-from lluminary._types import (
+from lluminary.sdk import (
+    APIConnectionError,
+    DataFrameDecoder,
     Finish,
+    MalformedResponseError,
+    RateLimitError,
     ReasoningDelta,
     ReasoningPart,
+    ServerError,
     TextDelta,
     TextPart,
     ToolCallDelta,
@@ -260,9 +264,8 @@ def test_parser_fast_path_yields_one_text_delta() -> None:
 
 
 def test_frame_decoder_fast_path_and_fallback() -> None:
-    from lluminary_openai.frames import FrameDecoder
-
-    decoder = FrameDecoder()
+    # The SDK's decoder behind ``answer.sse_data()``, fed the frames OpenAI and its peers send.
+    decoder = DataFrameDecoder()
     assert decoder.feed(b'data: {"a": 1}\n\n') == ['{"a": 1}']
     assert decoder.feed(b'data: {"b"') == []  # split frame: the full decoder takes over
     assert decoder.feed(b": 2}\n\n") == ['{"b": 2}']
@@ -278,9 +281,7 @@ def test_frame_decoder_fast_path_and_fallback() -> None:
 
 
 def test_frame_decoder_named_events() -> None:
-    from lluminary_openai.frames import FrameDecoder
-
-    decoder = FrameDecoder()
+    decoder = DataFrameDecoder()
     assert decoder.feed(b'event: response.output_text.delta\ndata: {"x": 1}\n\n') == ['{"x": 1}']
     assert decoder.feed(b"event: ping\n\n") == []
     assert decoder.feed(b'event: a\nid: 7\ndata: {"y": 2}\n\n') == ['{"y": 2}']

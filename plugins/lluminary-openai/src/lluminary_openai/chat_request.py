@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
-from lluminary._types import (
+from lluminary.sdk import (
     ChatRequest,
+    EmbedRequest,
     ImagePart,
     Message,
     ReasoningPart,
@@ -14,13 +14,17 @@ from lluminary._types import (
     ToolCallPart,
     ToolChoice,
     ToolResultPart,
+    dumps_str,
+    image_data_url,
+    map_options,
 )
 
-from ._json import dumps_str
 from .dialect import Dialect
 
 #: Options that choose how lluminary talks to the server; never sent as body fields.
 LOCAL_OPTIONS = frozenset({"api"})
+#: The request's generation settings and their Chat Completions names (``max_tokens`` is the dialect's).
+CHAT_OPTIONS = {"temperature": "temperature", "top_p": "top_p", "stop": "stop", "seed": "seed"}
 
 
 def chat_body(request: ChatRequest, *, stream: bool, dialect: Dialect, prefix: str) -> dict[str, Any]:
@@ -32,14 +36,7 @@ def chat_body(request: ChatRequest, *, stream: bool, dialect: Dialect, prefix: s
             body["stream_options"] = {"include_usage": True}
     if request.max_tokens is not None:
         body[dialect.max_tokens_field] = request.max_tokens
-    if request.temperature is not None:
-        body["temperature"] = request.temperature
-    if request.top_p is not None:
-        body["top_p"] = request.top_p
-    if request.stop:
-        body["stop"] = list(request.stop)
-    if request.seed is not None:
-        body["seed"] = request.seed
+    map_options(body, request, CHAT_OPTIONS)
     if request.tools:
         body["tools"] = [
             {"type": "function", "function": _function(t.name, t.description, t.parameters, t.strict)}
@@ -56,6 +53,11 @@ def chat_body(request: ChatRequest, *, stream: bool, dialect: Dialect, prefix: s
             body["response_format"] = {"type": "json_object"}
     if request.reasoning is not None and request.reasoning.effort is not None:
         body["reasoning_effort"] = request.reasoning.effort
+    return add_provider_options(body, request, prefix)
+
+
+def add_provider_options(body: dict[str, Any], request: ChatRequest | EmbedRequest, prefix: str) -> dict[str, Any]:
+    """``options[prefix]`` copied into ``body`` as it is, but for the :data:`LOCAL_OPTIONS`."""
     extra = request.provider_options(prefix)
     if extra:
         body.update((k, v) for k, v in extra.items() if k not in LOCAL_OPTIONS)
@@ -114,16 +116,8 @@ def user_content(parts: list[Any]) -> Any:
         if isinstance(part, TextPart):
             content.append({"type": "text", "text": part.text})
         elif isinstance(part, ImagePart):
-            content.append({"type": "image_url", "image_url": {"url": image_url(part)}})
+            content.append({"type": "image_url", "image_url": {"url": image_data_url(part)}})
     return content
-
-
-def image_url(part: ImagePart) -> str:
-    """The image's URL, or its bytes as a ``data:`` URL."""
-    if part.url is not None:
-        return part.url
-    assert part.data is not None
-    return f"data:{part.media_type};base64,{base64.b64encode(part.data).decode('ascii')}"
 
 
 def _assistant(message: Message) -> dict[str, Any]:

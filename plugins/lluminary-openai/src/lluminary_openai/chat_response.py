@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary._errors import MalformedResponseError
-from lluminary._streaming import parse_arguments
-from lluminary._types import ChatResponse, Citation, Message, Part, TextPart, ToolCallPart, Usage
+from lluminary.sdk import (
+    ChatResponse,
+    Citation,
+    MalformedResponseError,
+    Message,
+    Part,
+    TextPart,
+    ToolCallPart,
+    Usage,
+    parse_arguments,
+)
 
 from .dialect import Dialect
 from .errors import stream_error

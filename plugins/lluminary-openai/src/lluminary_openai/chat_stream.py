@@ -13,16 +13,15 @@ has never heard of.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from lluminary._errors import APIConnectionError, MalformedResponseError
-from lluminary._streaming import parse_arguments
-from lluminary._types import (
+from lluminary.sdk import (
+    APIConnectionError,
     Citation,
     CitationEvent,
     Finish,
+    MalformedResponseError,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
@@ -31,9 +30,11 @@ from lluminary._types import (
     ToolCallPart,
     ToolCallStart,
     UsageEvent,
+    dumps_str,
+    loads,
+    parse_arguments,
 )
 
-from ._json import dumps_str
 from .errors import stream_error
 from .finish import chat_finish
 from .parts import content_pieces, url_citation
@@ -76,9 +77,9 @@ def _object(text: str) -> dict[str, Any] | None:
         if text[:1] not in ("{", '"'):
             return None
     try:
-        value: Any = json.loads(text)
+        value: Any = loads(text)
         if isinstance(value, str):
-            value = json.loads(value)
+            value = loads(value)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None

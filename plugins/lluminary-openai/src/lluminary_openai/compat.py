@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
-from lluminary._types import ModelInfo
+from lluminary.sdk import ModelInfo
 
 from .dialect import COMPATIBLE, Dialect
 from .provider import OpenAIProvider
@@ -22,10 +23,13 @@ class OpenAICompatible(OpenAIProvider):
 
     ``api_key_env`` names the variable holding the key; with ``key_required=False`` (the default
     when no variable is named) a missing key sends no ``Authorization`` header, as local servers
-    expect. ``{NAME}_BASE_URL`` (e.g. ``MYVLLM_BASE_URL``) overrides ``base_url``. ``models``
+    expect. ``{NAME}_BASE_URL`` (e.g. ``MYVLLM_BASE_URL``) overrides ``base_url``; a client's
+    ``providers={"myvllm": {"base_url": ..., "api_key": ...}}`` overrides both. ``models``
     gives catalogue entries (prices, context windows) for the cost of calls. The ``dialect``
     covers protocol differences: ``max_tokens`` instead of ``max_completion_tokens``, reasoning
-    in ``reasoning_content`` deltas, float embeddings, no Responses API.
+    in ``reasoning_content`` deltas, float embeddings, no Responses API. Other keywords
+    (``timeout=``, ``settings=``, ``max_connections=``, ...) are this object's settings, as for
+    :class:`~lluminary_openai.OpenAIProvider`.
     """
 
     def __init__(
@@ -41,6 +45,7 @@ class OpenAICompatible(OpenAIProvider):
         models: Iterable[ModelInfo] = (),
         dialect: Dialect = COMPATIBLE,
         prefixes: Iterable[str] | None = None,
+        **settings: Any,
     ) -> None:
         super().__init__(
             name,
@@ -55,4 +60,5 @@ class OpenAICompatible(OpenAIProvider):
             dialect=dialect,
             models=models,
             prefixes=prefixes,
+            **settings,
         )

@@ -1,23 +1,27 @@
-"""Where a call goes and with which headers: resolved once per configuration and reused.
+"""What is OpenAI's own in where a call goes and how it is signed.
 
-A configuration is the (API key, base URL, organization, project) a call ends up with after the
-per-call overrides (``request.api_key``, ``request.base_url``) and the environment. Its URLs and
-header dict are built the first time it is seen and then shared by every call that uses it.
+The kernel's SDK resolves the key, base URL and timeout (call → client → provider object →
+environment → default) and pools the connections. What is left here: the base-URL rule, the
+settings spec of each server (OpenAI's variables, or a compatible server's), the
+``OpenAI-Organization`` / ``OpenAI-Project`` headers and the user agent.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
-from lluminary._errors import ConfigurationError, register_secret
-from lluminary._types import Secret
+import attrs
+
+from lluminary.sdk import SettingsSpec
 
 from ._version import __version__
 
+NAME = "openai"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
 USER_AGENT = f"lluminary-openai/{__version__}"
-_MAX_CACHED = 64
 
 
 def normalize_base_url(url: str) -> str:
@@ -29,94 +33,62 @@ def normalize_base_url(url: str) -> str:
     return url
 
 
-class Endpoint:
-    """One resolved configuration: the endpoint URLs and the request headers."""
+@attrs.frozen
+class OpenAISpec(SettingsSpec):
+    """The SDK's :class:`~lluminary.sdk.SettingsSpec` plus where the organization and project
+    come from when the settings (``{"organization": ..., "project": ...}``) do not give them."""
 
-    __slots__ = ("base_url", "headers", "chat_url", "responses_url", "embeddings_url")
-
-    def __init__(self, base_url: str, headers: dict[str, str]) -> None:
-        self.base_url = base_url
-        self.headers = headers
-        self.chat_url = base_url + "/chat/completions"
-        self.responses_url = base_url + "/responses"
-        self.embeddings_url = base_url + "/embeddings"
-
-    def __repr__(self) -> str:  # never shows the headers: they hold the key
-        return f"<Endpoint {self.base_url}>"
+    organization_env: tuple[str, ...] = ()
+    project_env: tuple[str, ...] = ()
 
 
-class Settings:
-    """How a provider finds its key, base URL and extra headers.
+def spec(
+    name: str,
+    default_base_url: str,
+    *,
+    api_key_env: str | None,
+    base_url_env: str | None,
+    key_required: bool = True,
+    organization_env: str | None = None,
+    project_env: str | None = None,
+) -> OpenAISpec:
+    """The settings spec of one server: its variables (None: not read) and its default URL."""
+    return OpenAISpec(
+        provider=name,
+        default_base_url=default_base_url,
+        api_key_env=_names(api_key_env),
+        base_url_env=_names(base_url_env),
+        key_required=key_required,
+        normalize_base_url=normalize_base_url,
+        organization_env=_names(organization_env),
+        project_env=_names(project_env),
+    )
 
-    ``api_key`` / ``base_url`` given here win over the environment variables; a per-call
-    ``request.api_key`` / ``request.base_url`` wins over both. ``key_required=False`` lets local
-    servers run without a key (no ``Authorization`` header is sent).
-    """
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        default_base_url: str,
-        api_key_env: str | None,
-        base_url_env: str | None,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        key_required: bool = True,
-        organization_env: str | None = None,
-        project_env: str | None = None,
-    ) -> None:
-        self.name = name
-        self.default_base_url = default_base_url
-        self.api_key_env = api_key_env
-        self.base_url_env = base_url_env
-        self._api_key = Secret(api_key) if api_key else None
-        self.base_url = base_url
-        self.extra_headers = dict(headers or {})
-        self.key_required = key_required
-        self.organization_env = organization_env
-        self.project_env = project_env
-        self._endpoints: dict[tuple[str | None, ...], Endpoint] = {}
-        register_secret(api_key)
+def _names(variable: str | None) -> tuple[str, ...]:
+    return (variable,) if variable else ()
 
-    def __repr__(self) -> str:
-        return f"<Settings {self.name!r} base_url={self.base_url or self.default_base_url!r}>"
 
-    def endpoint(self, api_key: Secret | None, base_url: str | None) -> Endpoint:
-        """The endpoint for a call with these per-call overrides (None: use the configuration)."""
-        environ = os.environ
-        if api_key is not None:
-            key: str | None = api_key.get()
-        elif self._api_key is not None:
-            key = self._api_key.get()
-        else:
-            key = environ.get(self.api_key_env) if self.api_key_env else None
-        if not key and self.key_required:
-            raise ConfigurationError(
-                f"no API key for {self.name!r}: set the {self.api_key_env} environment variable " "or pass api_key=...",
-                env_var=self.api_key_env,
-            )
-        if base_url is None:
-            base_url = self.base_url or (environ.get(self.base_url_env) if self.base_url_env else None)
-        organization = environ.get(self.organization_env) if self.organization_env else None
-        project = environ.get(self.project_env) if self.project_env else None
-        cache_key = (key, base_url, organization, project)
-        found = self._endpoints.get(cache_key)
-        if found is None:
-            if len(self._endpoints) >= _MAX_CACHED:
-                self._endpoints.clear()
-            found = self._endpoints[cache_key] = self._build(key, base_url, organization, project)
-        return found
+def account_headers(spec: OpenAISpec, extra: Mapping[str, Any]) -> dict[str, str]:
+    """``OpenAI-Organization`` and ``OpenAI-Project``: from the settings' ``organization`` /
+    ``project``, else from the spec's environment variables; left out when neither has them."""
+    headers: dict[str, str] = {}
+    for header, key, names in (
+        ("openai-organization", "organization", spec.organization_env),
+        ("openai-project", "project", spec.project_env),
+    ):
+        value = extra.get(key) or next((os.environ[n] for n in names if os.environ.get(n)), None)
+        if value:
+            headers[header] = str(value)
+    return headers
 
-    def _build(self, key: str | None, base_url: str | None, organization: str | None, project: str | None) -> Endpoint:
-        headers = {"user-agent": USER_AGENT, "content-type": "application/json", "accept": "application/json"}
-        if key:
-            register_secret(key)
-            headers["authorization"] = f"Bearer {key}"
-        if organization:
-            headers["openai-organization"] = organization
-        if project:
-            headers["openai-project"] = project
-        headers.update(self.extra_headers)
-        return Endpoint(normalize_base_url(base_url or self.default_base_url), headers)
+
+#: OpenAI's own: ``OPENAI_API_KEY`` (required), ``OPENAI_BASE_URL``, ``OPENAI_ORGANIZATION``, ``OPENAI_PROJECT``.
+SPEC = spec(
+    NAME,
+    DEFAULT_BASE_URL,
+    api_key_env="OPENAI_API_KEY",
+    base_url_env="OPENAI_BASE_URL",
+    organization_env="OPENAI_ORGANIZATION",
+    project_env="OPENAI_PROJECT",
+)

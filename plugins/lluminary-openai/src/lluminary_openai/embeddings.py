@@ -8,10 +8,9 @@ from array import array
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lluminary._errors import MalformedResponseError
-from lluminary._types import EmbedRequest
+from lluminary.sdk import EmbedRequest, MalformedResponseError
 
-from .chat_request import LOCAL_OPTIONS
+from .chat_request import add_provider_options
 
 MAX_INPUTS = 2048
 
@@ -25,10 +24,7 @@ def embed_body(request: EmbedRequest, texts: Sequence[str], *, encoding: str, pr
     body: dict[str, Any] = {"model": request.model_name, "input": list(texts), "encoding_format": encoding}
     if request.dimensions is not None:
         body["dimensions"] = request.dimensions
-    extra = request.provider_options(prefix)
-    if extra:
-        body.update((k, v) for k, v in extra.items() if k not in LOCAL_OPTIONS)
-    return body
+    return add_provider_options(body, request, prefix)
 
 
 def decode_vector(value: Any, provider: str) -> list[float]:

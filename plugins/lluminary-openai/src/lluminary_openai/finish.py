@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lluminary._types import FinishReason
+from lluminary.sdk import FinishReason
 
 CHAT_FINISH: dict[str, FinishReason] = {
     "stop": "stop",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from lluminary._types import ModelInfo
+from lluminary.sdk import ModelInfo
 
 CHAT = frozenset({"chat", "streaming", "tools", "structured_output", "vision"})
 REASONING = CHAT | {"reasoning"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from lluminary._types import Citation, Part, ReasoningPart, TextPart
+from lluminary.sdk import Citation, Part, ReasoningPart, TextPart
 
 
 def add_text(parts: list[Part], text: str) -> None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lluminary._errors import UnsupportedError
-from lluminary._types import (
+from lluminary.sdk import (
     ChatRequest,
     ImagePart,
     Message,
@@ -20,10 +19,16 @@ from lluminary._types import (
     ToolCallPart,
     ToolChoice,
     ToolResultPart,
+    UnsupportedError,
+    dumps_str,
+    image_data_url,
+    map_options,
 )
 
-from ._json import dumps_str
-from .chat_request import LOCAL_OPTIONS, image_url
+from .chat_request import add_provider_options
+
+#: The request's generation settings and their Responses API names (no stop sequences, no seed).
+RESPONSES_OPTIONS = {"max_tokens": "max_output_tokens", "temperature": "temperature", "top_p": "top_p"}
 
 
 def responses_body(request: ChatRequest, *, stream: bool, prefix: str) -> dict[str, Any]:
@@ -43,12 +48,7 @@ def responses_body(request: ChatRequest, *, stream: bool, prefix: str) -> dict[s
         body["stream"] = True
     if request.system:
         body["instructions"] = request.system
-    if request.max_tokens is not None:
-        body["max_output_tokens"] = request.max_tokens
-    if request.temperature is not None:
-        body["temperature"] = request.temperature
-    if request.top_p is not None:
-        body["top_p"] = request.top_p
+    map_options(body, request, RESPONSES_OPTIONS)
     if request.tools:
         body["tools"] = [_tool(t.name, t.description, t.parameters, t.strict) for t in request.tools]
     if request.tool_choice is not None:
@@ -71,10 +71,7 @@ def responses_body(request: ChatRequest, *, stream: bool, prefix: str) -> dict[s
         if reasoning.effort is not None:
             config["effort"] = reasoning.effort
         body["reasoning"] = config
-    extra = request.provider_options(prefix)
-    if extra:
-        body.update((k, v) for k, v in extra.items() if k not in LOCAL_OPTIONS)
-    return body
+    return add_provider_options(body, request, prefix)
 
 
 def _tool(name: str, description: str, parameters: Any, strict: bool) -> dict[str, Any]:
@@ -111,7 +108,7 @@ def response_input(request: ChatRequest, prefix: str) -> list[dict[str, Any]]:
             elif isinstance(part, TextPart):
                 content.append({"type": "input_text", "text": part.text})
             elif isinstance(part, ImagePart):
-                content.append({"type": "input_image", "image_url": image_url(part), "detail": "auto"})
+                content.append({"type": "input_image", "image_url": image_data_url(part), "detail": "auto"})
         if content:
             items.append({"role": "user", "content": content})
     return items

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lluminary._errors import APIConnectionError, MalformedResponseError
-from lluminary._streaming import parse_arguments
-from lluminary._types import (
+from lluminary.sdk import (
+    APIConnectionError,
     ChatResponse,
     Citation,
     CitationEvent,
     Finish,
+    MalformedResponseError,
     Message,
     Part,
     ReasoningDelta,
@@ -24,6 +24,7 @@ from lluminary._types import (
     ToolCallStart,
     Usage,
     UsageEvent,
+    parse_arguments,
 )
 
 from .errors import stream_error
@@ -178,12 +179,7 @@ class ResponsesStreamParser:
             raise MalformedResponseError(f"a stream event is not a JSON object: {data!r:.200}", provider=self.provider)
         kind = data.get("type")
         if kind == "response.output_text.delta":
-            delta = data.get("delta")
-            if not delta:
-                return _NONE
-            self._text = True
-            self._text_length += len(delta)
-            return [TextDelta(delta)]
+            return self._text_delta(data.get("delta"))
         if kind == "response.function_call_arguments.delta":
             call = self._call(data.get("item_id"), None, data.get("output_index"))
             delta = data.get("delta")
@@ -201,12 +197,7 @@ class ResponsesStreamParser:
             return self._item_done(data.get("item") or {}, data.get("output_index"))
         if kind == "response.refusal.delta":
             self._refused = True
-            delta = data.get("delta")
-            if not delta:
-                return _NONE
-            self._text = True
-            self._text_length += len(delta)
-            return [TextDelta(delta)]
+            return self._text_delta(data.get("delta"))
         if kind in ("response.completed", "response.incomplete"):
             return self._completed(data.get("response") or {})
         if kind == "response.failed":
@@ -233,6 +224,13 @@ class ResponsesStreamParser:
                 self._calls.setdefault(key, call)
         self._by_output[output_index if output_index is not None else ("call", call.index)] = call
         return call
+
+    def _text_delta(self, delta: Any) -> Sequence[StreamEvent]:
+        if not delta:
+            return _NONE
+        self._text = True
+        self._text_length += len(delta)
+        return [TextDelta(delta)]
 
     def _item_done(self, item: Mapping[str, Any], output_index: Any) -> Sequence[StreamEvent]:
         kind = item.get("type")

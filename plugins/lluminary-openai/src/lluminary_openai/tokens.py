@@ -18,9 +18,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from lluminary._types import ChatRequest, TextPart, ToolCallPart, ToolResultPart
-
-from ._json import dumps_str
+from lluminary.sdk import ChatRequest, TextPart, ToolCallPart, ToolResultPart, dumps_str
 
 TOKENS_PER_MESSAGE = 3
 REPLY_PRIMING = 3

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lluminary._types import Usage
+from lluminary.sdk import Usage
 
 
 def chat_usage(usage: Mapping[str, Any]) -> Usage:
