@@ -4,95 +4,13 @@ Retry-After and request ids. ``httpx2`` is imported inside the functions that ne
 
 from __future__ import annotations
 
-# ---- LEGACY pools, removed once every provider is on lluminary.sdk (Kernel 2 migration)
-import asyncio
 import email.utils
-import os
 import time
-import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import _errors as errors
-
-if TYPE_CHECKING:
-    import httpx2
-DEFAULT_TIMEOUT = 600.0
-#: Connections per pool. httpcore's pool scans every connection for every request, so a very large
-#: pool costs more than it brings on a burst (measured: 1,000 connections serve a 1,000-call burst
-#: at a tenth of the rate 100 connections do); raise it with LLUMINARY_MAX_CONNECTIONS when the
-#: provider's latency, not the client, is what limits you.
-DEFAULT_MAX_CONNECTIONS = 100
-#: Idle connections kept open, as httpx2 does: measured on a 1,000-call burst, keeping all 100
-#: alive served ~15% fewer calls per second than keeping 20.
-DEFAULT_KEEPALIVE = 20
-DEFAULT_CONNECT_TIMEOUT = 10.0
-REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-amz-request-id", "cf-ray")
-
-_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Any, ...], httpx2.AsyncClient]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-_max_connections: int | None = None
-
-
-def _default_max_connections() -> int:
-    """``LLUMINARY_MAX_CONNECTIONS``, read once (this runs on every request)."""
-    global _max_connections
-    if _max_connections is None:
-        _max_connections = int(os.environ.get("LLUMINARY_MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS))
-    return _max_connections
-
-
-def client(
-    *,
-    timeout: float | None = None,
-    connect_timeout: float | None = None,
-    max_connections: int | None = None,
-    **extra: Any,
-) -> httpx2.AsyncClient:
-    """The shared pooled client for this configuration on the running event loop.
-
-    A client's connections belong to the loop that opened them, so a program that runs several
-    loops (``asyncio.run`` twice) gets one pool per loop instead of dead connections.
-    """
-    loop = asyncio.get_running_loop()
-    if max_connections is None:
-        max_connections = _default_max_connections()
-    key: tuple[Any, ...] = (timeout, connect_timeout, max_connections)
-    if extra:
-        key += tuple(sorted((k, repr(v)) for k, v in extra.items()))
-    pools = _pools.get(loop)
-    if pools is None:
-        pools = _pools[loop] = {}
-    found = pools.get(key)
-    if found is None or found.is_closed:
-        import httpx2
-
-        read = DEFAULT_TIMEOUT if timeout is None else timeout
-        found = pools[key] = httpx2.AsyncClient(
-            timeout=httpx2.Timeout(read, connect=connect_timeout or min(read, DEFAULT_CONNECT_TIMEOUT)),
-            limits=httpx2.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=min(max_connections, DEFAULT_KEEPALIVE),
-                keepalive_expiry=60,
-            ),
-            **extra,
-        )
-    return found
-
-
-async def aclose_all() -> None:
-    """Close the process-wide pools of the running loop (at shutdown, in tests)."""
-    pools = _pools.pop(asyncio.get_running_loop(), {})
-    for c in pools.values():
-        await c.aclose()
-    from ._transport import default_pools
-
-    await default_pools.aclose()
-
 
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-amz-request-id", "cf-ray")
 

@@ -11,7 +11,6 @@ import pytest_asyncio
 
 from lluminary import _errors as errors
 from lluminary._client import Client
-from lluminary._http import aclose_all
 from lluminary._plugins import PluginManager
 from lluminary._retry import RetryPolicy
 from lluminary._types import (
@@ -29,6 +28,7 @@ from lluminary._types import (
     ToolChoice,
     Usage,
 )
+from lluminary.sdk import aclose_default_pools
 from lluminary_mistral import MistralProvider
 from lluminary_testing import ErrorScenario, Fault, Reply, Scenario, ToolCallSpec, sse
 from lluminary_testing.mistral_server import FakeMistralServer
@@ -48,7 +48,7 @@ async def client() -> AsyncIterator[Client]:
     plugins = PluginManager()
     plugins.register(MistralProvider(), name="mistral-under-test")
     yield Client(plugins=plugins, cache=False, retries=RetryPolicy(max_attempts=1), exporters=[])
-    await aclose_all()
+    await aclose_default_pools()
 
 
 def opts(server: FakeMistralServer, **kwargs: Any) -> dict[str, Any]:

@@ -66,17 +66,6 @@ DEFAULT_ERROR_KINDS: Mapping[str, type[lluminary.ProviderError]] = {
 }
 
 
-async def _close_process_pools() -> None:
-    """Close the process-wide pools of the running loop, which providers not yet on
-    ``lluminary.sdk`` use (they do not go through the client's pools). Private, and kept only for
-    them: ``lluminary._http.aclose_all`` goes when every provider is on the SDK, and this with it."""
-    try:
-        from lluminary._http import aclose_all
-    except ImportError:
-        return
-    await aclose_all()
-
-
 class ConformanceBase:
     """Configuration, fixtures and helpers. See ``ProviderConformance`` for the tests."""
 
@@ -159,7 +148,6 @@ class ConformanceBase:
             yield client
         finally:
             await client.aclose()
-            await _close_process_pools()
 
     def make_client(self, **kwargs: Any) -> Client:
         """The client under test. Override to add middleware a provider needs."""
