@@ -48,7 +48,7 @@ class AnthropicProvider(sdk.HTTPProvider):
         super().__init__(name, **given)
         if (key_env, base_url_env) != (config.KEY_ENV, config.BASE_URL_ENV):
             # The SDK declares ``spec`` per class; a provider reading other variables has its own.
-            self.spec = config.spec(key_env, base_url_env)  # type: ignore[misc]
+            self.spec = config.spec(key_env, base_url_env)
         self._models: list[sdk.ModelInfo] | None = None
 
     def build_headers(self, api_key: str | None, settings: sdk.ProviderSettings) -> dict[str, str]:
