@@ -11,24 +11,9 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from lluminary.sdk import (
-    Citation,
-    CitationEvent,
-    Finish,
-    FinishReason,
-    MalformedResponseError,
-    ReasoningDelta,
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallPart,
-    ToolCallStart,
-    Usage,
-    UsageEvent,
-)
+from lluminary import sdk
 
-STOP_REASONS: dict[str, FinishReason] = {
+STOP_REASONS: dict[str, sdk.FinishReason] = {
     "end_turn": "stop",
     "stop_sequence": "stop",
     "tool_use": "tool_calls",
@@ -41,7 +26,7 @@ STOP_REASONS: dict[str, FinishReason] = {
 }
 
 
-def finish_reason(raw: str | None, *, tool_calls: bool, json_tool: str | None = None) -> FinishReason:
+def finish_reason(raw: str | None, *, tool_calls: bool, json_tool: str | None = None) -> sdk.FinishReason:
     """The unified finish reason. A structured answer carried by a forced tool is a plain stop."""
     reason = STOP_REASONS.get(raw or "", "other")
     if json_tool is not None and reason == "tool_calls":
@@ -51,13 +36,13 @@ def finish_reason(raw: str | None, *, tool_calls: bool, json_tool: str | None = 
     return reason
 
 
-def usage(data: Any) -> Usage:
+def usage(data: Any) -> sdk.Usage:
     """Bedrock's ``inputTokens`` leaves out the cache reads and writes; lluminary's input counts them."""
     if not isinstance(data, Mapping):
-        return Usage()
+        return sdk.Usage()
     read = _int(data.get("cacheReadInputTokens"))
     write = _int(data.get("cacheWriteInputTokens"))
-    return Usage(
+    return sdk.Usage(
         input_tokens=_int(data.get("inputTokens")) + read + write,
         output_tokens=_int(data.get("outputTokens")),
         cache_read_tokens=read,
@@ -71,15 +56,15 @@ def _int(value: Any) -> int:
 
 def converse_events(
     body: Any, *, provider: str, model: str, request_id: str | None, json_tool: str | None = None
-) -> Iterator[StreamEvent]:
+) -> Iterator[sdk.StreamEvent]:
     """The events a stream of this ``/converse`` answer would have produced."""
     if not isinstance(body, Mapping):
-        raise MalformedResponseError("the Converse answer is not a JSON object", provider=provider)
+        raise sdk.MalformedResponseError("the Converse answer is not a JSON object", provider=provider)
     output = body.get("output")
     message = output.get("message") if isinstance(output, Mapping) else None
     content = message.get("content") if isinstance(message, Mapping) else None
     if not isinstance(content, list):
-        raise MalformedResponseError("the Converse answer has no output.message.content", provider=provider)
+        raise sdk.MalformedResponseError("the Converse answer has no output.message.content", provider=provider)
     tool_index = 0
     offset = 0  # characters of answer text so far, for citation spans
     for block in content:
@@ -89,7 +74,7 @@ def converse_events(
             text = block["text"]
             if isinstance(text, str) and text:
                 offset += len(text)
-                yield TextDelta(text)
+                yield sdk.TextDelta(text)
         elif "citationsContent" in block:
             # Document citations: the cited text is in the block's content, not in a text block.
             cited = block["citationsContent"]
@@ -98,10 +83,10 @@ def converse_events(
             pieces = [c.get("text") for c in cited.get("content") or () if isinstance(c, Mapping)]
             text = "".join(p for p in pieces if isinstance(p, str))
             if text:
-                yield TextDelta(text)
+                yield sdk.TextDelta(text)
             sources = tuple(c for c in cited.get("citations") or () if isinstance(c, Mapping))
             if sources:
-                yield CitationEvent(Citation(text, offset, offset + len(text), sources))
+                yield sdk.CitationEvent(sdk.Citation(text, offset, offset + len(text), sources))
             offset += len(text)
         elif "toolUse" in block:
             tool = block["toolUse"]
@@ -112,42 +97,42 @@ def converse_events(
             if json_tool is not None and name == json_tool:
                 value = json.dumps(arguments, ensure_ascii=False)
                 offset += len(value)
-                yield TextDelta(value)
+                yield sdk.TextDelta(value)
                 continue
             if arguments is None:
                 arguments = {}
             if not isinstance(arguments, Mapping):
-                raise MalformedResponseError(
+                raise sdk.MalformedResponseError(
                     f"tool call {name!r} arguments are not a JSON object: {arguments!r:.200}", provider=provider
                 )
-            call = ToolCallPart(str(tool.get("toolUseId") or ""), name, dict(arguments))
-            yield ToolCallStart(tool_index, call.id, call.name)
+            call = sdk.ToolCallPart(str(tool.get("toolUseId") or ""), name, dict(arguments))
+            yield sdk.ToolCallStart(tool_index, call.id, call.name)
             if call.arguments:
-                yield ToolCallDelta(tool_index, json.dumps(call.arguments, ensure_ascii=False))
-            yield ToolCallEnd(tool_index, call)
+                yield sdk.ToolCallDelta(tool_index, json.dumps(call.arguments, ensure_ascii=False))
+            yield sdk.ToolCallEnd(tool_index, call)
             tool_index += 1
         elif "reasoningContent" in block:
             yield from _reasoning(block["reasoningContent"])
-    yield UsageEvent(usage(body.get("usage")))
+    yield sdk.UsageEvent(usage(body.get("usage")))
     raw = body.get("stopReason")
     raw_reason = raw if isinstance(raw, str) else None
-    yield Finish(
+    yield sdk.Finish(
         finish_reason(raw_reason, tool_calls=tool_index > 0, json_tool=json_tool), raw_reason, model, request_id
     )
 
 
-def _reasoning(reasoning: Any) -> Iterator[ReasoningDelta]:
+def _reasoning(reasoning: Any) -> Iterator[sdk.ReasoningDelta]:
     if not isinstance(reasoning, Mapping):
         return
     redacted = reasoning.get("redactedContent")
     if isinstance(redacted, str):
-        yield ReasoningDelta(redacted=redacted)
+        yield sdk.ReasoningDelta(redacted=redacted)
         return
     text_block = reasoning.get("reasoningText")
     if isinstance(text_block, Mapping):
         text = text_block.get("text")
         if isinstance(text, str) and text:
-            yield ReasoningDelta(text)
+            yield sdk.ReasoningDelta(text)
         signature = text_block.get("signature")
         if isinstance(signature, str) and signature:
-            yield ReasoningDelta(signature=signature)
+            yield sdk.ReasoningDelta(signature=signature)

@@ -24,24 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from lluminary.sdk import (
-    APIConnectionError,
-    Citation,
-    CitationEvent,
-    Finish,
-    MalformedResponseError,
-    ReasoningDelta,
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallPart,
-    ToolCallStart,
-    UsageEvent,
-    loads,
-    parse_arguments,
-    partial_object,
-)
+from lluminary import sdk
 
 from .errors import stream_exception
 from .response import finish_reason, usage
@@ -102,7 +85,7 @@ class ConverseStreamParser:
         # contentBlockIndex -> [start offset, text pieces, citations] of a cited text block
         self._cited: dict[Any, list[Any]] = {}
 
-    def handle(self, message_headers: Mapping[str, Any], payload: bytes) -> Iterator[StreamEvent]:
+    def handle(self, message_headers: Mapping[str, Any], payload: bytes) -> Iterator[sdk.StreamEvent]:
         kind = message_headers.get(":message-type")
         if kind == "event":
             yield from self._event(message_headers.get(":event-type"), payload)
@@ -124,14 +107,14 @@ class ConverseStreamParser:
 
     def _json(self, payload: bytes) -> dict[str, Any]:
         try:
-            data = loads(payload)
+            data = sdk.loads(payload)
         except ValueError as exc:
-            raise MalformedResponseError(f"an event's payload is not JSON: {exc}", provider=self.provider) from None
+            raise sdk.MalformedResponseError(f"an event's payload is not JSON: {exc}", provider=self.provider) from None
         if not isinstance(data, dict):
-            raise MalformedResponseError("an event's payload is not a JSON object", provider=self.provider)
+            raise sdk.MalformedResponseError("an event's payload is not a JSON object", provider=self.provider)
         return data
 
-    def _event(self, name: Any, payload: bytes) -> Iterator[StreamEvent]:
+    def _event(self, name: Any, payload: bytes) -> Iterator[sdk.StreamEvent]:
         if name == "contentBlockDelta":
             data = self._json(payload)
             delta = data.get("delta")
@@ -142,7 +125,7 @@ class ConverseStreamParser:
                 if isinstance(text, str) and text:
                     self._text_piece(data.get("contentBlockIndex")).append(text)
                     self._text_len += len(text)
-                    yield TextDelta(text)
+                    yield sdk.TextDelta(text)
                 return
             tool_use = delta.get("toolUse")
             if isinstance(tool_use, Mapping):
@@ -183,7 +166,7 @@ class ConverseStreamParser:
         elif name == "metadata":
             data = self._json(payload)
             if "usage" in data:
-                yield UsageEvent(usage(data["usage"]))
+                yield sdk.UsageEvent(usage(data["usage"]))
         # messageStart and unknown events carry nothing we need
 
     def _text_piece(self, block: Any) -> list[str]:
@@ -192,15 +175,15 @@ class ConverseStreamParser:
             self._text_block, self._text_start, self._text_pieces = block, self._text_len, []
         return self._text_pieces
 
-    def _open(self, block: Any, call_id: str, name: str, server: bool = False) -> Iterator[StreamEvent]:
+    def _open(self, block: Any, call_id: str, name: str, server: bool = False) -> Iterator[sdk.StreamEvent]:
         json_answer = self.json_tool is not None and name == self.json_tool
         tool = _Tool(-1 if json_answer or server else self._tools, call_id, name, json_answer, server)
         self._blocks[block] = tool
         if not json_answer and not server:
             self._tools += 1
-            yield ToolCallStart(tool.index, call_id, name)
+            yield sdk.ToolCallStart(tool.index, call_id, name)
 
-    def _tool_delta(self, block: Any, fragment: Any) -> Iterator[StreamEvent]:
+    def _tool_delta(self, block: Any, fragment: Any) -> Iterator[sdk.StreamEvent]:
         tool = self._blocks.get(block)
         if tool is None:  # a fragment without its start: keep it rather than lose it
             yield from self._open(block, "", "")
@@ -209,12 +192,12 @@ class ConverseStreamParser:
             return
         if tool.json_answer:
             self._text_len += len(fragment)
-            yield TextDelta(fragment)
+            yield sdk.TextDelta(fragment)
             return
         tool.fragments.append(fragment)
-        yield ToolCallDelta(tool.index, fragment)
+        yield sdk.ToolCallDelta(tool.index, fragment)
 
-    def _close(self, tool: _Tool, final: bool = False) -> Iterator[StreamEvent]:
+    def _close(self, tool: _Tool, final: bool = False) -> Iterator[sdk.StreamEvent]:
         """End a tool call. Arguments that do not parse are judged at the end of the stream
         (``final``), once the stop reason says whether the answer was cut short."""
         tool.ended = True
@@ -222,26 +205,26 @@ class ConverseStreamParser:
             return
         raw = "".join(tool.fragments)
         if final and tool.broken and self._stop_reason in _CUT:
-            arguments = partial_object(raw)
+            arguments = sdk.partial_object(raw)
         else:
             try:
-                arguments = parse_arguments(raw, provider=self.provider, tool=tool.name)
-            except MalformedResponseError:
+                arguments = sdk.parse_arguments(raw, provider=self.provider, tool=tool.name)
+            except sdk.MalformedResponseError:
                 if final or self._stopped:
                     raise
                 tool.broken = True
                 return
-        yield ToolCallEnd(tool.index, ToolCallPart(tool.id, tool.name, arguments))
+        yield sdk.ToolCallEnd(tool.index, sdk.ToolCallPart(tool.id, tool.name, arguments))
 
-    def _citation(self, cited: list[Any]) -> CitationEvent:
+    def _citation(self, cited: list[Any]) -> sdk.CitationEvent:
         start, pieces, sources = cited
         text = "".join(pieces)
-        return CitationEvent(Citation(text, start, start + len(text), tuple(sources)))
+        return sdk.CitationEvent(sdk.Citation(text, start, start + len(text), tuple(sources)))
 
-    def close(self) -> Iterator[StreamEvent]:
+    def close(self) -> Iterator[sdk.StreamEvent]:
         """The end of the body: close what is open and finish, or fail if the answer is cut short."""
         if not self._stopped:
-            raise APIConnectionError(
+            raise sdk.APIConnectionError(
                 "the stream ended before messageStop (connection cut short)",
                 provider=self.provider,
                 request_id=self.headers.get("x-amzn-requestid"),
@@ -255,17 +238,17 @@ class ConverseStreamParser:
             yield self._citation(cited)
         self._cited.clear()
         reason = finish_reason(self._stop_reason, tool_calls=self._tools > 0, json_tool=self.json_tool)
-        yield Finish(reason, self._stop_reason, self.model, self.headers.get("x-amzn-requestid"))
+        yield sdk.Finish(reason, self._stop_reason, self.model, self.headers.get("x-amzn-requestid"))
 
 
-def _reasoning_delta(reasoning: Mapping[str, Any]) -> Iterator[ReasoningDelta]:
+def _reasoning_delta(reasoning: Mapping[str, Any]) -> Iterator[sdk.ReasoningDelta]:
     # One member per delta on the wire; a delta with text and signature together is taken whole.
     text = reasoning.get("text")
     if isinstance(text, str) and text:
-        yield ReasoningDelta(text)
+        yield sdk.ReasoningDelta(text)
     signature = reasoning.get("signature")
     if isinstance(signature, str) and signature:
-        yield ReasoningDelta(signature=signature)
+        yield sdk.ReasoningDelta(signature=signature)
     redacted = reasoning.get("redactedContent")
     if isinstance(redacted, str):
-        yield ReasoningDelta(redacted=redacted)
+        yield sdk.ReasoningDelta(redacted=redacted)

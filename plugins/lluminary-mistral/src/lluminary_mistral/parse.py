@@ -17,26 +17,11 @@ import hashlib
 import json
 from typing import Any
 
-from lluminary.sdk import (
-    Finish,
-    FinishReason,
-    MalformedResponseError,
-    ReasoningDelta,
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallPart,
-    ToolCallStart,
-    Usage,
-    UsageEvent,
-    finish_reason_of,
-    parse_arguments,
-)
+from lluminary import sdk
 
 from .config import NAME
 
-FINISH_REASONS: dict[str, FinishReason] = {
+FINISH_REASONS: dict[str, sdk.FinishReason] = {
     "stop": "stop",
     "length": "length",
     "model_length": "length",
@@ -46,7 +31,7 @@ FINISH_REASONS: dict[str, FinishReason] = {
 }
 
 
-def usage_of(data: Any) -> Usage | None:
+def usage_of(data: Any) -> sdk.Usage | None:
     """Usage from Mistral's ``usage`` object; cached prompt tokens come as
     ``prompt_tokens_details.cached_tokens`` (or the older ``prompt_token_details`` /
     ``num_cached_tokens``) and are part of ``prompt_tokens``."""
@@ -60,7 +45,7 @@ def usage_of(data: Any) -> Usage | None:
             break
     else:
         cached = int(data.get("num_cached_tokens") or 0)
-    return Usage(
+    return sdk.Usage(
         input_tokens=int(data.get("prompt_tokens") or 0),
         output_tokens=int(data.get("completion_tokens") or 0),
         cache_read_tokens=cached,
@@ -105,17 +90,17 @@ class ChunkParser:
         self._by_id: dict[str, _Call] = {}
         self._open: list[_Call] = []
         self.finish_raw: str | None = None
-        self.usage: Usage | None = None
+        self.usage: sdk.Usage | None = None
         self.model = ""
         self.id: str | None = None
         self.seen_choice = False
 
     # ---- input
 
-    def chunk(self, data: Any, out: list[StreamEvent], *, delta_key: str = "delta") -> None:
+    def chunk(self, data: Any, out: list[sdk.StreamEvent], *, delta_key: str = "delta") -> None:
         """One parsed chunk (``delta_key="message"`` for a non-streamed response)."""
         if not isinstance(data, dict):
-            raise MalformedResponseError(f"expected a JSON object, got {type(data).__name__}", provider=NAME)
+            raise sdk.MalformedResponseError(f"expected a JSON object, got {type(data).__name__}", provider=NAME)
         if not self.id and data.get("id"):
             self.id = str(data["id"])
         if not self.model and data.get("model"):
@@ -146,9 +131,9 @@ class ChunkParser:
         if reason:
             self.finish_raw = str(reason)
 
-    def _content(self, content: Any, out: list[StreamEvent]) -> None:
+    def _content(self, content: Any, out: list[sdk.StreamEvent]) -> None:
         if isinstance(content, str):
-            out.append(TextDelta(content))
+            out.append(sdk.TextDelta(content))
             return
         if not isinstance(content, list):
             return
@@ -159,21 +144,21 @@ class ChunkParser:
             if kind == "text":
                 text = chunk.get("text")
                 if text:
-                    out.append(TextDelta(text))
+                    out.append(sdk.TextDelta(text))
             elif kind == "thinking":
                 inner = chunk.get("thinking")
                 if isinstance(inner, str):
                     if inner:
-                        out.append(ReasoningDelta(inner))
+                        out.append(sdk.ReasoningDelta(inner))
                 elif isinstance(inner, list):
                     out.extend(
-                        ReasoningDelta(piece["text"])
+                        sdk.ReasoningDelta(piece["text"])
                         for piece in inner
                         if isinstance(piece, dict) and piece.get("type", "text") == "text" and piece.get("text")
                     )
             # image_url, reference, document_url, ...: not part of an answer we can represent
 
-    def _tool(self, entry: dict[str, Any], out: list[StreamEvent]) -> None:
+    def _tool(self, entry: dict[str, Any], out: list[sdk.StreamEvent]) -> None:
         function = entry.get("function")
         if not isinstance(function, dict):
             function = {}
@@ -203,12 +188,12 @@ class ChunkParser:
             self._calls.append(call)
             self._by_id[call.id] = call
             self._open.append(call)
-            out.append(ToolCallStart(ordinal, call.id, name))
+            out.append(sdk.ToolCallStart(ordinal, call.id, name))
         elif name and not call.name:
             call.name = name
         if isinstance(arguments, dict):
             text = json.dumps(arguments, ensure_ascii=False)
-            out.append(ToolCallDelta(call.ordinal, text))
+            out.append(sdk.ToolCallDelta(call.ordinal, text))
             self._end(call, dict(arguments), out)
         elif isinstance(arguments, str) and arguments:
             if call.size and len(arguments) >= call.size:
@@ -219,31 +204,31 @@ class ChunkParser:
                     arguments = arguments[call.size :]
                     if not arguments:
                         return
-            out.append(ToolCallDelta(call.ordinal, arguments))
+            out.append(sdk.ToolCallDelta(call.ordinal, arguments))
             parsed = call.add(arguments)
             if parsed is not None:
                 self._end(call, parsed, out)
 
-    def _end(self, call: _Call, arguments: dict[str, Any], out: list[StreamEvent]) -> None:
+    def _end(self, call: _Call, arguments: dict[str, Any], out: list[sdk.StreamEvent]) -> None:
         call.ended = True
         self._open.remove(call)
-        out.append(ToolCallEnd(call.ordinal, ToolCallPart(call.id, call.name, arguments)))
+        out.append(sdk.ToolCallEnd(call.ordinal, sdk.ToolCallPart(call.id, call.name, arguments)))
 
     # ---- output
 
-    def finish(self, out: list[StreamEvent]) -> None:
+    def finish(self, out: list[sdk.StreamEvent]) -> None:
         """Close what is open and append the usage and the finish event."""
         for call in list(self._open):
             raw = "".join(call.buffer)
             arguments = _complete_object(raw)
             if arguments is None:
-                arguments = parse_arguments(raw, provider=NAME, tool=call.name)
+                arguments = sdk.parse_arguments(raw, provider=NAME, tool=call.name)
             self._end(call, arguments, out)
         raw_reason = self.finish_raw
-        reason: FinishReason = FINISH_REASONS.get(raw_reason, "other") if raw_reason else "other"
-        reason = finish_reason_of(bool(self._calls), reason)
-        out.append(UsageEvent(self.usage or Usage()))
-        out.append(Finish(reason, raw_reason, self.model, self.id))
+        reason: sdk.FinishReason = FINISH_REASONS.get(raw_reason, "other") if raw_reason else "other"
+        reason = sdk.finish_reason_of(bool(self._calls), reason)
+        out.append(sdk.UsageEvent(self.usage or sdk.Usage()))
+        out.append(sdk.Finish(reason, raw_reason, self.model, self.id))
 
 
 def _complete_object(text: str) -> dict[str, Any] | None:

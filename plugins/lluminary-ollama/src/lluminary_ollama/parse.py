@@ -18,27 +18,12 @@ import json
 import re
 from typing import Any
 
-from lluminary.sdk import (
-    Finish,
-    FinishReason,
-    MalformedResponseError,
-    ReasoningDelta,
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallPart,
-    ToolCallStart,
-    Usage,
-    UsageEvent,
-    finish_reason_of,
-    parse_arguments,
-)
+from lluminary import sdk
 
 from . import errors
 from .config import NAME
 
-DONE_REASONS: dict[str, FinishReason] = {
+DONE_REASONS: dict[str, sdk.FinishReason] = {
     "stop": "stop",
     "length": "length",
     "load": "stop",
@@ -88,13 +73,13 @@ class LineParser:
         self._raw_pos = 0
         self.done = False
         self.done_reason: str | None = None
-        self.usage: Usage | None = None
+        self.usage: sdk.Usage | None = None
         self.model = ""
 
-    def line(self, data: Any, out: list[StreamEvent], raw: str = "") -> None:
+    def line(self, data: Any, out: list[sdk.StreamEvent], raw: str = "") -> None:
         """One parsed line; ``raw`` is its text, from which tool-call arguments are quoted exactly."""
         if not isinstance(data, dict):
-            raise MalformedResponseError(f"expected a JSON object, got {type(data).__name__}", provider=NAME)
+            raise sdk.MalformedResponseError(f"expected a JSON object, got {type(data).__name__}", provider=NAME)
         if "error" in data:
             raise errors.from_stream_error(data["error"])
         if not self.model and data.get("model"):
@@ -103,10 +88,10 @@ class LineParser:
         if isinstance(message, dict):
             thinking = message.get("thinking")
             if thinking:
-                out.append(ReasoningDelta(str(thinking)))
+                out.append(sdk.ReasoningDelta(str(thinking)))
             content = message.get("content")
             if content:
-                out.append(TextDelta(str(content)))
+                out.append(sdk.TextDelta(str(content)))
             calls = message.get("tool_calls")
             if calls:
                 self._raw, self._raw_pos = raw, 0
@@ -117,19 +102,19 @@ class LineParser:
             self.done = True
             reason = data.get("done_reason")
             self.done_reason = str(reason) if reason else None
-            self.usage = Usage(
+            self.usage = sdk.Usage(
                 input_tokens=int(data.get("prompt_eval_count") or 0),
                 output_tokens=int(data.get("eval_count") or 0),
             )
 
-    def _tool(self, call: dict[str, Any], out: list[StreamEvent]) -> None:
+    def _tool(self, call: dict[str, Any], out: list[sdk.StreamEvent]) -> None:
         function = call.get("function") if isinstance(call.get("function"), dict) else {}
         assert isinstance(function, dict)
         name = str(function.get("name") or "")
         arguments = function.get("arguments")
         if isinstance(arguments, str):
             text = arguments
-            parsed = parse_arguments(arguments, provider=NAME, tool=name)
+            parsed = sdk.parse_arguments(arguments, provider=NAME, tool=name)
         elif isinstance(arguments, dict):
             quoted, self._raw_pos = raw_json_of(self._raw, arguments, self._raw_pos) if self._raw else (None, 0)
             text = quoted if quoted is not None else json.dumps(arguments, ensure_ascii=False)
@@ -137,7 +122,7 @@ class LineParser:
         elif arguments is None:
             text, parsed = "", {}
         else:
-            raise MalformedResponseError(f"tool call {name!r} arguments are not a JSON object", provider=NAME)
+            raise sdk.MalformedResponseError(f"tool call {name!r} arguments are not a JSON object", provider=NAME)
         raw_id = call.get("id")
         call_id = str(raw_id) if raw_id else synthetic_id(self._calls, name, parsed)
         if raw_id:
@@ -147,14 +132,14 @@ class LineParser:
             self._seen_ids.add(seen)
         index = self._calls
         self._calls += 1
-        out.append(ToolCallStart(index, call_id, name))
+        out.append(sdk.ToolCallStart(index, call_id, name))
         if text:
-            out.append(ToolCallDelta(index, text))
-        out.append(ToolCallEnd(index, ToolCallPart(call_id, name, dict(parsed))))
+            out.append(sdk.ToolCallDelta(index, text))
+        out.append(sdk.ToolCallEnd(index, sdk.ToolCallPart(call_id, name, dict(parsed))))
 
-    def finish(self, out: list[StreamEvent]) -> None:
+    def finish(self, out: list[sdk.StreamEvent]) -> None:
         raw = self.done_reason
-        reason: FinishReason = DONE_REASONS.get(raw, "other") if raw else "stop"
-        reason = finish_reason_of(self._calls > 0, reason)
-        out.append(UsageEvent(self.usage or Usage()))
-        out.append(Finish(reason, raw, self.model, None))
+        reason: sdk.FinishReason = DONE_REASONS.get(raw, "other") if raw else "stop"
+        reason = sdk.finish_reason_of(self._calls > 0, reason)
+        out.append(sdk.UsageEvent(self.usage or sdk.Usage()))
+        out.append(sdk.Finish(reason, raw, self.model, None))

@@ -16,31 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from lluminary.sdk import (
-    APIConnectionError,
-    Citation,
-    CitationEvent,
-    Finish,
-    MalformedResponseError,
-    ReasoningDelta,
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallPart,
-    ToolCallStart,
-    UsageEvent,
-    dumps_str,
-    loads,
-    parse_arguments,
-)
+from lluminary import sdk
 
 from .errors import stream_error
 from .finish import chat_finish
 from .parts import content_pieces, url_citation
 from .usage import chat_usage
 
-_NONE: Sequence[StreamEvent] = ()
+_NONE: Sequence[sdk.StreamEvent] = ()
 
 
 class _Call:
@@ -77,9 +60,9 @@ def _object(text: str) -> dict[str, Any] | None:
         if text[:1] not in ("{", '"'):
             return None
     try:
-        value: Any = loads(text)
+        value: Any = sdk.loads(text)
         if isinstance(value, str):
-            value = loads(value)
+            value = sdk.loads(value)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
@@ -121,20 +104,22 @@ class ChatStreamParser:
         self._raw_finish: str | None = None
         self._refused = False
         self._texts: list[str] = []  # the answer's text, for the spans of url citations
-        self._citations: list[Citation] = []
+        self._citations: list[sdk.Citation] = []
         self.model = ""
         self.id: str | None = None
         self.done = False  # set by the caller on ``data: [DONE]``
 
-    def feed(self, chunk: Any) -> Sequence[StreamEvent]:
+    def feed(self, chunk: Any) -> Sequence[sdk.StreamEvent]:
         """The events of one chunk."""
         if type(chunk) is not dict:
-            raise MalformedResponseError(f"a stream frame is not a JSON object: {chunk!r:.200}", provider=self.provider)
+            raise sdk.MalformedResponseError(
+                f"a stream frame is not a JSON object: {chunk!r:.200}", provider=self.provider
+            )
         if not self.id or not self.model:
             # Not simply the first chunk's: Azure's first chunk (prompt_filter_results) has id "" and model "".
             self.id = self.id or chunk.get("id") or None
             self.model = self.model or chunk.get("model") or ""
-        out: list[StreamEvent] | None = None
+        out: list[sdk.StreamEvent] | None = None
         choices = chunk.get("choices")
         if choices:
             choice = choices[0]
@@ -144,7 +129,7 @@ class ChatStreamParser:
                 content = delta.get("content")
                 if content and len(delta) == 1 and finish is None and type(content) is str and not chunk.get("usage"):
                     self._texts.append(content)
-                    return [TextDelta(content)]  # the common case: one piece of text
+                    return [sdk.TextDelta(content)]  # the common case: one piece of text
                 out = self._delta(delta, content)
             error = chunk.get("error")
             if error:  # OpenRouter: an error mid-stream rides on a chunk that still has a choice
@@ -162,25 +147,25 @@ class ChatStreamParser:
         if usage:
             if out is None:
                 out = []
-            out.append(UsageEvent(chat_usage(usage)))
+            out.append(sdk.UsageEvent(chat_usage(usage)))
         return out or _NONE
 
-    def _delta(self, delta: dict[str, Any], content: Any) -> list[StreamEvent]:
-        out: list[StreamEvent] = []
+    def _delta(self, delta: dict[str, Any], content: Any) -> list[sdk.StreamEvent]:
+        out: list[sdk.StreamEvent] = []
         for field in self.reasoning_fields:
             reasoning = delta.get(field)
             if reasoning and isinstance(reasoning, str):
-                out.append(ReasoningDelta(reasoning))
+                out.append(sdk.ReasoningDelta(reasoning))
                 break
         if content:
             if isinstance(content, str):
                 self._texts.append(content)
-                out.append(TextDelta(content))
+                out.append(sdk.TextDelta(content))
             elif isinstance(content, list):
                 for is_reasoning, text in content_pieces(content):
                     if not is_reasoning:
                         self._texts.append(text)
-                    out.append(ReasoningDelta(text) if is_reasoning else TextDelta(text))
+                    out.append(sdk.ReasoningDelta(text) if is_reasoning else sdk.TextDelta(text))
         tool_calls = delta.get("tool_calls")
         if tool_calls:
             self._tool_fragments(tool_calls, out)
@@ -188,7 +173,7 @@ class ChatStreamParser:
         if refusal:
             self._refused = True
             self._texts.append(refusal)
-            out.append(TextDelta(refusal))
+            out.append(sdk.TextDelta(refusal))
         annotations = delta.get("annotations")
         if annotations and isinstance(annotations, list):  # search models: url citations, often on the last delta
             text = "".join(self._texts)
@@ -196,10 +181,10 @@ class ChatStreamParser:
                 citation = url_citation(annotation, text)
                 if citation is not None and citation not in self._citations:
                     self._citations.append(citation)
-                    out.append(CitationEvent(citation))
+                    out.append(sdk.CitationEvent(citation))
         return out
 
-    def _tool_fragments(self, fragments: list[Any], out: list[StreamEvent]) -> None:
+    def _tool_fragments(self, fragments: list[Any], out: list[sdk.StreamEvent]) -> None:
         calls = self._calls
         for fragment in fragments:
             if not isinstance(fragment, dict):
@@ -212,7 +197,7 @@ class ChatStreamParser:
             name = function.get("name") or ""
             arguments = function.get("arguments")
             if arguments is not None and not isinstance(arguments, str):
-                arguments = dumps_str(arguments)  # an object rather than JSON text
+                arguments = sdk.dumps_str(arguments)  # an object rather than JSON text
             call: _Call | None
             if wire_index is not None:
                 call = self._by_wire.get(wire_index)
@@ -242,7 +227,7 @@ class ChatStreamParser:
                 if call.name:
                     self._start(call, out)
             elif arguments:
-                out.append(ToolCallDelta(call.index, arguments))
+                out.append(sdk.ToolCallDelta(call.index, arguments))
 
     @staticmethod
     def _opens_new(call: _Call, call_id: str, name: str, arguments: str | None) -> bool:
@@ -274,22 +259,22 @@ class ChatStreamParser:
             call.add(arguments)
         return arguments
 
-    def _start(self, call: _Call, out: list[StreamEvent]) -> None:
+    def _start(self, call: _Call, out: list[sdk.StreamEvent]) -> None:
         call.started = True
         if not call.id:
             call.id = f"call_{call.index}"
-        out.append(ToolCallStart(call.index, call.id, call.name))
+        out.append(sdk.ToolCallStart(call.index, call.id, call.name))
         if call.fragments:
-            out.append(ToolCallDelta(call.index, "".join(call.fragments)))
+            out.append(sdk.ToolCallDelta(call.index, "".join(call.fragments)))
 
-    def _end_calls(self, out: list[StreamEvent]) -> None:
+    def _end_calls(self, out: list[sdk.StreamEvent]) -> None:
         for call in self._calls:
             if call.ended:
                 continue
             if not call.started:
                 self._start(call, out)
             call.ended = True
-            out.append(ToolCallEnd(call.index, ToolCallPart(call.id, call.name, self._arguments(call))))
+            out.append(sdk.ToolCallEnd(call.index, sdk.ToolCallPart(call.id, call.name, self._arguments(call))))
 
     def _arguments(self, call: _Call) -> dict[str, Any]:
         if call.raw is not None:
@@ -298,20 +283,20 @@ class ChatStreamParser:
             raw = _object("".join(call.raw))
             if raw is not None:
                 return raw
-        return parse_arguments("".join(call.fragments), provider=self.provider, tool=call.name)
+        return sdk.parse_arguments("".join(call.fragments), provider=self.provider, tool=call.name)
 
-    def close(self) -> list[StreamEvent]:
+    def close(self) -> list[sdk.StreamEvent]:
         """The last events, once the body has ended. A body that ends before the server said the
         turn was over (no finish reason, no ``[DONE]``) was cut short: that is a connection error."""
         if self._raw_finish is None and not self.done:
-            raise APIConnectionError(
+            raise sdk.APIConnectionError(
                 "the stream ended before the server finished the answer (no finish_reason, no [DONE])",
                 provider=self.provider,
                 request_id=self.request_id,
             )
-        out: list[StreamEvent] = []
+        out: list[sdk.StreamEvent] = []
         self._end_calls(out)
         raw = self._raw_finish
         reason = chat_finish(raw, tool_calls=bool(self._calls), refused=self._refused)
-        out.append(Finish(reason, "refusal" if self._refused else raw, self.model, self.id))
+        out.append(sdk.Finish(reason, "refusal" if self._refused else raw, self.model, self.id))
         return out

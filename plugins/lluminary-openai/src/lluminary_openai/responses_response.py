@@ -5,37 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lluminary.sdk import (
-    APIConnectionError,
-    ChatResponse,
-    Citation,
-    CitationEvent,
-    Finish,
-    MalformedResponseError,
-    Message,
-    Part,
-    ReasoningDelta,
-    ReasoningPart,
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallPart,
-    ToolCallStart,
-    Usage,
-    UsageEvent,
-    parse_arguments,
-)
+from lluminary import sdk
 
 from .errors import stream_error
 from .finish import response_finish
 from .parts import add_text, url_citation
 from .usage import response_usage
 
-_NONE: Sequence[StreamEvent] = ()
+_NONE: Sequence[sdk.StreamEvent] = ()
 
 
-def reasoning_of(item: Mapping[str, Any], provider: str) -> ReasoningPart | None:
+def reasoning_of(item: Mapping[str, Any], provider: str) -> sdk.ReasoningPart | None:
     """A ``reasoning`` output item as a part: its summary text (several summary parts are
     paragraphs, joined by a blank line), else its ``reasoning_text`` content (gpt-oss on vLLM,
     Ollama, OpenRouter), and its encrypted content."""
@@ -50,7 +30,7 @@ def reasoning_of(item: Mapping[str, Any], provider: str) -> ReasoningPart | None
     encrypted = item.get("encrypted_content")
     if not text and not encrypted:
         return None
-    return ReasoningPart(text, None, encrypted or None, provider, item.get("id"))
+    return sdk.ReasoningPart(text, None, encrypted or None, provider, item.get("id"))
 
 
 def message_pieces(item: Mapping[str, Any]) -> list[tuple[str, bool, Any]]:
@@ -67,10 +47,10 @@ def message_pieces(item: Mapping[str, Any]) -> list[tuple[str, bool, Any]]:
     return pieces
 
 
-def citations_of(pieces: list[tuple[str, bool, Any]], offset: int, seen: list[Citation]) -> list[Citation]:
+def citations_of(pieces: list[tuple[str, bool, Any]], offset: int, seen: list[sdk.Citation]) -> list[sdk.Citation]:
     """The url citations of a message's parts (``offset``: where its text starts in the answer),
     leaving out those already in ``seen``, which it extends."""
-    found: list[Citation] = []
+    found: list[sdk.Citation] = []
     for text, _, notes in pieces:
         if notes and isinstance(notes, list):
             for annotation in notes:
@@ -82,15 +62,15 @@ def citations_of(pieces: list[tuple[str, bool, Any]], offset: int, seen: list[Ci
     return found
 
 
-def parse_response(data: Any, *, provider: str, request_id: str | None = None) -> ChatResponse:
+def parse_response(data: Any, *, provider: str, request_id: str | None = None) -> sdk.ChatResponse:
     """A finished ``response`` object."""
     if not isinstance(data, Mapping):
-        raise MalformedResponseError(f"expected a response object, got {type(data).__name__}", provider=provider)
+        raise sdk.MalformedResponseError(f"expected a response object, got {type(data).__name__}", provider=provider)
     status = data.get("status")
     if status == "failed":
         raise stream_error(data.get("error") or {}, provider, request_id)
-    parts: list[Part] = []
-    citations: list[Citation] = []
+    parts: list[sdk.Part] = []
+    citations: list[sdk.Citation] = []
     refused = False
     calls = 0
     text_length = 0
@@ -105,8 +85,8 @@ def parse_response(data: Any, *, provider: str, request_id: str | None = None) -
                 text_length += len(text)
         elif kind == "function_call":
             name = item.get("name") or ""
-            arguments = parse_arguments(item.get("arguments") or "", provider=provider, tool=name)
-            parts.append(ToolCallPart(item.get("call_id") or item.get("id") or "", name, arguments))
+            arguments = sdk.parse_arguments(item.get("arguments") or "", provider=provider, tool=name)
+            parts.append(sdk.ToolCallPart(item.get("call_id") or item.get("id") or "", name, arguments))
             calls += 1
         elif kind == "reasoning":
             part = reasoning_of(item, provider)
@@ -114,11 +94,11 @@ def parse_response(data: Any, *, provider: str, request_id: str | None = None) -
                 parts.append(part)
     usage = data.get("usage")
     incomplete = (data.get("incomplete_details") or {}).get("reason")
-    return ChatResponse(
-        message=Message("assistant", tuple(parts)),
+    return sdk.ChatResponse(
+        message=sdk.Message("assistant", tuple(parts)),
         finish_reason=response_finish(status, incomplete, tool_calls=calls > 0, refused=refused),
         raw_finish_reason="refusal" if refused else (incomplete or status),
-        usage=response_usage(usage) if usage else Usage(),
+        usage=response_usage(usage) if usage else sdk.Usage(),
         model=data.get("model") or "",
         provider=provider,
         id=data.get("id"),
@@ -169,14 +149,16 @@ class ResponsesStreamParser:
         self._refused = False
         self._text = False  # text was streamed
         self._text_length = 0  # characters of text so far, where a message's citations start
-        self._citations: list[Citation] = []
+        self._citations: list[sdk.Citation] = []
         self._reasoning = False  # reasoning was emitted
-        self._finish: Finish | None = None
+        self._finish: sdk.Finish | None = None
         self.done = False  # a ``data: [DONE]`` (not sent by OpenAI here, by some compatible servers)
 
-    def feed(self, data: Any) -> Sequence[StreamEvent]:
+    def feed(self, data: Any) -> Sequence[sdk.StreamEvent]:
         if type(data) is not dict:
-            raise MalformedResponseError(f"a stream event is not a JSON object: {data!r:.200}", provider=self.provider)
+            raise sdk.MalformedResponseError(
+                f"a stream event is not a JSON object: {data!r:.200}", provider=self.provider
+            )
         kind = data.get("type")
         if kind == "response.output_text.delta":
             return self._text_delta(data.get("delta"))
@@ -186,12 +168,12 @@ class ResponsesStreamParser:
             if call is None or not delta or call.ended:
                 return _NONE
             call.streamed = True
-            return [ToolCallDelta(call.index, delta)]
+            return [sdk.ToolCallDelta(call.index, delta)]
         if kind == "response.output_item.added":
             item = data.get("item") or {}
             if item.get("type") == "function_call":
                 call = self._open(item, data.get("output_index"))
-                return [ToolCallStart(call.index, call.call_id, call.name)]
+                return [sdk.ToolCallStart(call.index, call.call_id, call.name)]
             return _NONE
         if kind == "response.output_item.done":
             return self._item_done(data.get("item") or {}, data.get("output_index"))
@@ -225,58 +207,58 @@ class ResponsesStreamParser:
         self._by_output[output_index if output_index is not None else ("call", call.index)] = call
         return call
 
-    def _text_delta(self, delta: Any) -> Sequence[StreamEvent]:
+    def _text_delta(self, delta: Any) -> Sequence[sdk.StreamEvent]:
         if not delta:
             return _NONE
         self._text = True
         self._text_length += len(delta)
-        return [TextDelta(delta)]
+        return [sdk.TextDelta(delta)]
 
-    def _item_done(self, item: Mapping[str, Any], output_index: Any) -> Sequence[StreamEvent]:
+    def _item_done(self, item: Mapping[str, Any], output_index: Any) -> Sequence[sdk.StreamEvent]:
         kind = item.get("type")
         if kind == "function_call":
             call = self._call(item.get("id"), item.get("call_id"), output_index)
-            out: list[StreamEvent] = []
+            out: list[sdk.StreamEvent] = []
             if call is None:  # done without added: start it now
                 call = self._open(item, output_index)
-                out.append(ToolCallStart(call.index, call.call_id, call.name))
+                out.append(sdk.ToolCallStart(call.index, call.call_id, call.name))
             elif call.ended:
                 return _NONE
             raw = item.get("arguments") or ""
             if raw and not call.streamed:
-                out.append(ToolCallDelta(call.index, raw))
+                out.append(sdk.ToolCallDelta(call.index, raw))
             call.ended = True
-            arguments = parse_arguments(raw, provider=self.provider, tool=call.name)
-            out.append(ToolCallEnd(call.index, ToolCallPart(call.call_id, call.name, arguments)))
+            arguments = sdk.parse_arguments(raw, provider=self.provider, tool=call.name)
+            out.append(sdk.ToolCallEnd(call.index, sdk.ToolCallPart(call.call_id, call.name, arguments)))
             return out
         if kind == "reasoning":
             part = reasoning_of(item, self.provider)
             if part is None:
                 return _NONE
             self._reasoning = True
-            return [ReasoningDelta(part.text, None, part.redacted, part.id)]
+            return [sdk.ReasoningDelta(part.text, None, part.redacted, part.id)]
         if kind == "message":  # its text was streamed: its citations come with the whole item
             pieces = message_pieces(item)
             start = max(self._text_length - sum(len(text) for text, _, _ in pieces), 0)
-            return [CitationEvent(c) for c in citations_of(pieces, start, self._citations)]
+            return [sdk.CitationEvent(c) for c in citations_of(pieces, start, self._citations)]
         return _NONE
 
-    def _completed(self, response: Mapping[str, Any]) -> Sequence[StreamEvent]:
+    def _completed(self, response: Mapping[str, Any]) -> Sequence[sdk.StreamEvent]:
         out = self._missing(response.get("output") or ())
         status = response.get("status")
         incomplete = (response.get("incomplete_details") or {}).get("reason")
         reason = response_finish(status, incomplete, tool_calls=bool(self._by_output), refused=self._refused)
         raw = "refusal" if self._refused else (incomplete or status)
-        self._finish = Finish(reason, raw, response.get("model") or "", response.get("id"))
+        self._finish = sdk.Finish(reason, raw, response.get("model") or "", response.get("id"))
         usage = response.get("usage")
         if usage:
-            out.append(UsageEvent(response_usage(usage)))
+            out.append(sdk.UsageEvent(response_usage(usage)))
         return out
 
-    def _missing(self, output: Any) -> list[StreamEvent]:
+    def _missing(self, output: Any) -> list[sdk.StreamEvent]:
         """Events for what the final ``output`` holds and no event carried: text when no text was
         streamed, reasoning when none was emitted, function calls when none were announced."""
-        out: list[StreamEvent] = []
+        out: list[sdk.StreamEvent] = []
         if not isinstance(output, list) or (self._text and self._reasoning and self._by_output):
             return out
         text, reasoning, calls = not self._text, not self._reasoning, not self._by_output
@@ -291,7 +273,7 @@ class ResponsesStreamParser:
                     if piece:
                         self._text = True
                         self._text_length += len(piece)
-                        out.append(TextDelta(piece))
+                        out.append(sdk.TextDelta(piece))
                 out.extend(self._item_done(item, None))
             elif kind == "reasoning" and reasoning:
                 out.extend(self._item_done(item, None))
@@ -299,9 +281,9 @@ class ResponsesStreamParser:
                 out.extend(self._item_done(item, ("final", index)))
         return out
 
-    def close(self) -> Sequence[StreamEvent]:
+    def close(self) -> Sequence[sdk.StreamEvent]:
         if self._finish is None:
-            raise APIConnectionError(
+            raise sdk.APIConnectionError(
                 "the stream ended before the response completed (no response.completed event)",
                 provider=self.provider,
                 request_id=self.request_id,
