@@ -1070,7 +1070,10 @@ INVALID_CALLS: dict[str, tuple[str, dict[str, Any]]] = {
         "scripted:m",
         {"messages": [{"role": "user", "content": [{"type": "tool_call", "id": "c", "name": "f"}]}]},
     ),
-    "system role in messages": ("scripted:m", {"messages": [{"role": "system", "content": "be nice"}]}),
+    "system message holding a tool call": (
+        "scripted:m",
+        {"messages": [{"role": "system", "content": [{"type": "tool_call", "id": "c", "name": "f"}]}]},
+    ),
     "unreadable message": ("scripted:m", {"messages": [{"role": "user", "content": [{"type": "nope"}]}]}),
     "empty message": ("scripted:m", {"messages": [Message.assistant([])]}),
     "bad response_format": ("scripted:m", {"response_format": 42}),

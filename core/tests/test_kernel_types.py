@@ -238,7 +238,9 @@ def test_every_type_has_a_round_trip_strategy() -> None:
     defined = {
         value
         for value in vars(types).values()
-        if isinstance(value, type) and attrs.has(value) and value.__module__ in (types.__name__, "lluminary._events")
+        if isinstance(value, type)
+        and attrs.has(value)
+        and value.__module__ in (types.__name__, "lluminary._events", "lluminary._usage")
     }
     assert defined == set(ROUND_TRIP)
 

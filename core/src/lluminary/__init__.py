@@ -47,7 +47,10 @@ _EXPORTS = {
     "TraceWarning": "tracing",
     "CacheWarning": "middleware.cache",
     "PluginLoadWarning": "plugins",
+    "OutputValidationError": "structured",
     "ProviderSettings": "settings",
+    "ChatOptions": "options",
+    "EmbedOptions": "options",
     # extension points
     "Provider": "provider",
     "hookimpl": "hookspecs",
@@ -176,6 +179,7 @@ if TYPE_CHECKING:
     )
     from ._hookspecs import hookimpl as hookimpl
     from ._middleware.cache import CacheWarning as CacheWarning
+    from ._options import ChatOptions as ChatOptions, EmbedOptions as EmbedOptions
     from ._plugins import PluginLoadWarning as PluginLoadWarning
     from ._provider import Provider as Provider
     from ._retry import RetryPolicy as RetryPolicy
@@ -183,6 +187,7 @@ if TYPE_CHECKING:
     from ._store import VectorStore as VectorStore
     from ._stream import AsyncStream as AsyncStream, SyncStream as SyncStream
     from ._streaming import Accumulator as Accumulator
+    from ._structured import OutputValidationError as OutputValidationError
     from ._tools import tool as tool
     from ._tracing import TraceWarning as TraceWarning, trace_parent as trace_parent
     from ._types import (

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Unpack
 
 from ._cache import CacheBackend
 from ._client import Client
 from ._cost import Catalogue
+from ._options import ChatOptions, EmbedOptions
 from ._plugins import plugin_manager
 from ._store import VectorStore
 from ._stream import AsyncStream, SyncStream
@@ -24,28 +25,88 @@ def default_client() -> Client:
     return _default
 
 
-async def agenerate(model: str | ChatRequest, prompt: str | None = None, **kwargs: Any) -> ChatResponse:
-    return await default_client().agenerate(model, prompt, **kwargs)
+async def agenerate(
+    model: str | ChatRequest,
+    prompt: str | None = None,
+    *,
+    fallbacks: Sequence[str] | None = None,
+    cache: bool = True,
+    parent_id: str | None = None,
+    deadline: float | None = None,
+    **kwargs: Unpack[ChatOptions],
+) -> ChatResponse:
+    return await default_client().agenerate(
+        model, prompt, fallbacks=fallbacks, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs
+    )
 
 
-def astream(model: str | ChatRequest, prompt: str | None = None, **kwargs: Any) -> AsyncStream:
-    return default_client().astream(model, prompt, **kwargs)
+def astream(
+    model: str | ChatRequest,
+    prompt: str | None = None,
+    *,
+    fallbacks: Sequence[str] | None = None,
+    cache: bool = True,
+    parent_id: str | None = None,
+    deadline: float | None = None,
+    **kwargs: Unpack[ChatOptions],
+) -> AsyncStream:
+    return default_client().astream(
+        model, prompt, fallbacks=fallbacks, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs
+    )
 
 
-async def aembed(model: str | EmbedRequest, inputs: str | Sequence[str] | None = None, **kwargs: Any) -> EmbedResponse:
-    return await default_client().aembed(model, inputs, **kwargs)
+async def aembed(
+    model: str | EmbedRequest,
+    inputs: str | Sequence[str] | None = None,
+    *,
+    cache: bool = True,
+    parent_id: str | None = None,
+    deadline: float | None = None,
+    **kwargs: Unpack[EmbedOptions],
+) -> EmbedResponse:
+    return await default_client().aembed(model, inputs, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs)
 
 
-def generate(model: str | ChatRequest, prompt: str | None = None, **kwargs: Any) -> ChatResponse:
-    return default_client().generate(model, prompt, **kwargs)
+def generate(
+    model: str | ChatRequest,
+    prompt: str | None = None,
+    *,
+    fallbacks: Sequence[str] | None = None,
+    cache: bool = True,
+    parent_id: str | None = None,
+    deadline: float | None = None,
+    **kwargs: Unpack[ChatOptions],
+) -> ChatResponse:
+    return default_client().generate(
+        model, prompt, fallbacks=fallbacks, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs
+    )
 
 
-def stream(model: str | ChatRequest, prompt: str | None = None, **kwargs: Any) -> SyncStream:
-    return default_client().stream(model, prompt, **kwargs)
+def stream(
+    model: str | ChatRequest,
+    prompt: str | None = None,
+    *,
+    fallbacks: Sequence[str] | None = None,
+    cache: bool = True,
+    parent_id: str | None = None,
+    deadline: float | None = None,
+    **kwargs: Unpack[ChatOptions],
+) -> SyncStream:
+    return default_client().stream(
+        model, prompt, fallbacks=fallbacks, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs
+    )
 
 
-def embed(model: str | EmbedRequest, inputs: str | Sequence[str] | None = None, **kwargs: Any) -> EmbedResponse:
-    return default_client().embed(model, inputs, **kwargs)
+def embed(
+    model: str | EmbedRequest,
+    inputs: str | Sequence[str] | None = None,
+    *,
+    cache: bool = True,
+    parent_id: str | None = None,
+    deadline: float | None = None,
+    **kwargs: Unpack[EmbedOptions],
+) -> EmbedResponse:
+    return default_client().embed(model, inputs, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs)
 
 
 def models() -> Catalogue:

@@ -6,32 +6,30 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import Any, Unpack, cast
 
 from . import _loop
 from ._cache import CacheBackend
 from ._call import Call, Handler, Middleware, Result, compose
-from ._cost import Catalogue, compute_cost, estimate_tokens, prices_entry
+from ._cost import Catalogue, prices_entry
 from ._errors import (
-    BudgetExceededError,
     LluminaryError,
-    PluginError,
     RequestValidationError,
-    UnknownProviderError,
-    UnpricedModelError,
     UnsupportedError,
 )
+from ._ledger import DEFAULT_RESERVED_OUTPUT, Ledger
 from ._middleware.budget import BudgetStep
 from ._middleware.cache import CacheStep, CacheWarning
 from ._middleware.cost import CostStep
 from ._middleware.deadline import DeadlineStep
 from ._middleware.fallback import FallbackStep
+from ._middleware.output import parse_into
 from ._middleware.provider import ProviderCall
 from ._middleware.retry import RetryStep
 from ._middleware.trace import TraceStep
+from ._options import ChatOptions, EmbedOptions
 from ._plugins import PluginManager, plugin_manager
 from ._provider import Provider
 from ._requests import build_chat_request, build_embed_request
@@ -39,6 +37,7 @@ from ._retry import RetryPolicy
 from ._settings import ClientScope, ProviderSettings, _scope
 from ._store import VectorStore
 from ._stream import AsyncStream, SyncStream
+from ._sync_api import SyncAPI
 from ._tracing import TraceWarning, current_parent, emit, new_call_id
 from ._transport import Pools
 from ._types import ChatRequest, ChatResponse, Cost, EmbedRequest, EmbedResponse, ModelInfo, TraceEvent, Usage
@@ -52,11 +51,9 @@ DEFAULT_CACHE_TIMEOUT = 2.0
 #: Seconds a whole call may take, every attempt and fallback included (a stream: until its first
 #: event). Each attempt's silences are bounded by the read ``timeout`` too.
 DEFAULT_DEADLINE = 900.0
-#: Output tokens reserved against a budget when neither ``max_tokens`` nor the catalogue says more.
-DEFAULT_RESERVED_OUTPUT = 4_096
 
 
-class Client:
+class Client(SyncAPI):
     """A configured entry point; use it as a context manager, or ``aclose()`` / ``close()`` it.
 
     ``cache``: a URL (``memory://``, ``redis://localhost:6379/0``), a backend object, ``False`` for
@@ -102,18 +99,13 @@ class Client:
         else:
             self.retry = RetryPolicy(max_attempts=max(1, retries))
         self.fallbacks = tuple(fallbacks)
-        self.budget = budget
         self.cache_ttl = cache_ttl
         self.cache_timeout = cache_timeout
         self.deadline = deadline
         self.prices = tuple(prices_entry(model, given) for model, given in (prices or {}).items())
-        self.allow_unpriced = allow_unpriced
-        self.reserve_output_tokens = reserve_output_tokens
-        self._reserved = 0.0
-        self._money = threading.Lock()  # the sync API's loop and the caller's may settle at once
-        self._tokens = [0, 0, 0, 0, 0]  # the running Usage, as plain counters (no object per call)
-        self._spent = [0.0, 0.0, 0.0, 0.0]  # the running Cost, likewise
-        self.calls = 0
+        self.ledger = Ledger(
+            budget, self._models, allow_unpriced=allow_unpriced, reserve_output_tokens=reserve_output_tokens
+        )
         if cache is None:
             cache = os.environ.get(CACHE_ENV) or False
         if cache is True:
@@ -127,7 +119,7 @@ class Client:
         self.exporters = tuple(exporters if exporters is not None else _env_list(EXPORTERS_ENV))
         for name in self.exporters:
             if self.plugins.load(name) is None:
-                raise self._missing_plugin(name, f"exporter {name!r} is not installed")
+                raise self.plugins.missing(name, f"exporter {name!r} is not installed")
         self._catalogue: Catalogue | None = None
         self._catalogue_generation = -1
         self._chain: Handler | None = None
@@ -150,11 +142,12 @@ class Client:
         cache: bool = True,
         parent_id: str | None = None,
         deadline: float | None = None,
-        **kwargs: Any,
+        **kwargs: Unpack[ChatOptions],
     ) -> ChatResponse:
         """One chat call; see :func:`lluminary._requests.build_chat_request` for the arguments."""
         request = build_chat_request(model, prompt, **kwargs)
         call = self._new_call("generate", request, fallbacks, cache, parent_id, deadline)
+        _want_output(call, kwargs.get("response_format"))
         return cast(ChatResponse, await self.run(call))
 
     def astream(
@@ -166,11 +159,13 @@ class Client:
         cache: bool = True,
         parent_id: str | None = None,
         deadline: float | None = None,
-        **kwargs: Any,
+        **kwargs: Unpack[ChatOptions],
     ) -> AsyncStream:
         """A streamed chat call. Iterate it for events; ``await stream.response()`` for the result."""
         request = build_chat_request(model, prompt, **kwargs)
-        return AsyncStream(self, self._new_call("stream", request, fallbacks, cache, parent_id, deadline))
+        call = self._new_call("stream", request, fallbacks, cache, parent_id, deadline)
+        _want_output(call, kwargs.get("response_format"))
+        return AsyncStream(self, call)
 
     async def aembed(
         self,
@@ -180,14 +175,16 @@ class Client:
         cache: bool = True,
         parent_id: str | None = None,
         deadline: float | None = None,
-        **kwargs: Any,
+        **kwargs: Unpack[EmbedOptions],
     ) -> EmbedResponse:
         """Embed one text or many; one vector per input, in order."""
         request = build_embed_request(model, inputs, **kwargs)
         call = self._new_call("embed", request, (), cache, parent_id, deadline)
         return cast(EmbedResponse, await self.run(call))
 
-    async def acount_tokens(self, model: str | ChatRequest, prompt: str | None = None, **kwargs: Any) -> int:
+    async def acount_tokens(
+        self, model: str | ChatRequest, prompt: str | None = None, **kwargs: Unpack[ChatOptions]
+    ) -> int:
         """Input tokens the request would use, counted by its provider (an endpoint or a local
         tokenizer); raises :class:`UnsupportedError` where the provider cannot count."""
         request = build_chat_request(model, prompt, **kwargs)
@@ -198,7 +195,7 @@ class Client:
             if awaitable is None:
                 if request.provider in self.plugins.provider_prefixes():
                     raise UnsupportedError(f"provider {request.provider!r} cannot count tokens")
-                raise self.unknown(request.provider, "chat")
+                raise self.plugins.unknown(request.provider, "chat")
             count: int = await awaitable
             return count
         finally:
@@ -214,7 +211,10 @@ class Client:
         if call.fallbacks:
             fallback = self._fallback_chain
             assert fallback is not None
-            return await fallback(call)
+            chain = fallback
+        output_type = call.state.get("output_type")
+        if output_type is not None:
+            return await parse_into(output_type, await chain(call))
         return await chain(call)
 
     def _new_call(
@@ -243,24 +243,6 @@ class Client:
             state=state,
         )
 
-    # ------------------------------------------------------------------ sync API
-
-    def generate(self, model: str | ChatRequest, prompt: str | None = None, **kwargs: Any) -> ChatResponse:
-        """The sync twin of :meth:`agenerate` (runs on the shared background loop)."""
-        return _loop.run(self.agenerate(model, prompt, **kwargs))
-
-    def stream(self, model: str | ChatRequest, prompt: str | None = None, **kwargs: Any) -> SyncStream:
-        """The sync twin of :meth:`astream`."""
-        return SyncStream(self.astream(model, prompt, **kwargs))
-
-    def embed(
-        self, model: str | EmbedRequest, inputs: str | Sequence[str] | None = None, **kwargs: Any
-    ) -> EmbedResponse:
-        return _loop.run(self.aembed(model, inputs, **kwargs))
-
-    def count_tokens(self, model: str | ChatRequest, prompt: str | None = None, **kwargs: Any) -> int:
-        return _loop.run(self.acount_tokens(model, prompt, **kwargs))
-
     # ------------------------------------------------------------------ the chain
 
     def _build_chain(self) -> Handler:
@@ -268,7 +250,7 @@ class Client:
         for contributed in self.plugins.hook.lluminary_middleware(client=self):
             steps.extend(contributed)
         steps.append(DeadlineStep(self.deadline))  # a call's own deadline= applies even without the client's
-        if self.budget is not None:
+        if self.ledger.budget is not None:
             steps.append(BudgetStep())
         if self._cache_spec is not False:
             steps.append(CacheStep(self.cache_ttl, self.cache_timeout))
@@ -296,77 +278,28 @@ class Client:
         emit(self.plugins.hook.lluminary_trace, event)
 
     def account(self, model: str, usage: Usage) -> Cost | None:
-        """Add a finished call to the running totals; returns its cost when the price is known."""
-        catalogue = self._catalogue
-        if catalogue is None or self._catalogue_generation != self.plugins.generation:
-            catalogue = self._models()
-        cost = compute_cost(usage, catalogue.get(model))
-        with self._money:
-            self._add(usage, cost)
-        return cost
-
-    def _add(self, usage: Usage, cost: Cost | None) -> None:
-        tokens = self._tokens
-        tokens[0] += usage.input_tokens
-        tokens[1] += usage.output_tokens
-        tokens[2] += usage.cache_read_tokens
-        tokens[3] += usage.cache_write_tokens
-        tokens[4] += usage.reasoning_tokens
-        if cost is not None:
-            spent = self._spent
-            spent[0] += cost.input
-            spent[1] += cost.output
-            spent[2] += cost.cache_read
-            spent[3] += cost.cache_write
-        self.calls += 1
+        """Add a finished call to this client's totals (see :class:`~lluminary._ledger.Ledger`)."""
+        return self.ledger.account(model, usage)
 
     @property
     def usage(self) -> Usage:
         """Tokens used by every call this client finished."""
-        tokens = self._tokens
-        return Usage(tokens[0], tokens[1], tokens[2], tokens[3], tokens[4])
+        return self.ledger.usage
 
     @property
     def cost(self) -> Cost:
         """What this client spent, in US dollars (calls whose model has a price)."""
-        return Cost(*self._spent)
+        return self.ledger.cost
 
-    def reserve(self, request: ChatRequest | EmbedRequest) -> float:
-        """Admit a call against the budget: reserve its worst-case cost (offline estimate of the
-        input, plus ``max_tokens`` or the model's output limit or ``reserve_output_tokens``) and
-        return the amount, or raise :class:`BudgetExceededError` when it would not fit, and
-        :class:`UnpricedModelError` when the model has no price (unless ``allow_unpriced``)."""
-        budget = self.budget
-        if budget is None:
-            return 0.0
-        info = self._models().get(request.model)
-        if info is None or info.input_price is None:
-            if self.allow_unpriced:
-                estimate = 0.0
-            else:
-                raise UnpricedModelError(request.model)
-        elif isinstance(request, EmbedRequest):
-            estimate = compute_cost(Usage(estimate_tokens(request)), info).total  # type: ignore[union-attr]
-        else:
-            output = request.max_tokens or info.max_output_tokens or self.reserve_output_tokens
-            estimate = compute_cost(Usage(estimate_tokens(request), output), info).total  # type: ignore[union-attr]
-        with self._money:
-            spent = sum(self._spent)
-            if spent + self._reserved + estimate > budget or spent >= budget:
-                raise BudgetExceededError(spent, budget, reserved=self._reserved, estimate=estimate)
-            self._reserved += estimate
-        return estimate
-
-    def release(self, reserved: float) -> None:
-        """End a reservation (the call's real cost, if any, was accounted already)."""
-        if reserved:
-            with self._money:
-                self._reserved = max(self._reserved - reserved, 0.0)
+    @property
+    def calls(self) -> int:
+        """Provider calls this client finished (cache hits are not calls)."""
+        return self.ledger.calls
 
     @property
     def reserved(self) -> float:
-        """Dollars reserved by calls in flight."""
-        return self._reserved
+        """Dollars reserved against the budget by calls in flight."""
+        return self.ledger.reserved
 
     # ------------------------------------------------------------------ caches and stores
 
@@ -389,7 +322,7 @@ class Client:
         self.plugins.load(scheme)
         backend: CacheBackend | None = self.plugins.hook.lluminary_cache(url=url)
         if backend is None:
-            raise self._missing_plugin(scheme, f"no cache backend serves {url!r}")
+            raise self.plugins.missing(scheme, f"no cache backend serves {url!r}")
         if track:
             self._opened.append(backend)
         return backend
@@ -401,7 +334,7 @@ class Client:
         self.plugins.load(scheme)
         store: VectorStore | None = self.plugins.hook.lluminary_store(url=url)
         if store is None:
-            raise self._missing_plugin(scheme, f"no vector store serves {url!r}")
+            raise self.plugins.missing(scheme, f"no vector store serves {url!r}")
         self._opened.append(store)
         return store
 
@@ -496,27 +429,13 @@ class Client:
         for plugin in self.plugins.plugins():
             if isinstance(plugin, Provider) and prefix in plugin.prefixes:
                 return plugin
-        raise self.unknown(prefix, "chat")
+        raise self.plugins.unknown(prefix, "chat")
 
-    # ------------------------------------------------------------------ errors
 
-    def _missing_plugin(self, name: str, what: str) -> PluginError:
-        load_error = self.plugins.load_error(name)
-        if load_error is not None:
-            return PluginError(f"the plugin {name!r} is installed but failed to load: {load_error}")
-        blocked = self.plugins.blocked_by(name)
-        if blocked is not None:
-            return PluginError(f"the plugin {name!r} is installed but blocked: {blocked}")
-        return PluginError(f"{what} (try `pip install lluminary-{name}`)")
-
-    def unknown(self, provider: str, capability: str) -> LluminaryError:
-        """The error for a provider prefix that nothing (or nothing capable) serves."""
-        if self.plugins.load_error(provider) is not None or self.plugins.blocked_by(provider) is not None:
-            return self._missing_plugin(provider, "")
-        prefixes = self.plugins.provider_prefixes()
-        if provider in prefixes:
-            return UnsupportedError(f"provider {provider!r} does not offer {capability}")
-        return UnknownProviderError(provider, prefixes)
+def _want_output(call: Call, response_format: object) -> None:
+    """With ``response_format=`` a type, the answer is parsed into it (``reply.parsed``)."""
+    if isinstance(response_format, type):
+        call.state["output_type"] = response_format
 
 
 def _env_list(name: str) -> list[str]:

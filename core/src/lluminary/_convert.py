@@ -8,6 +8,7 @@ from typing import Any, get_origin
 
 from ._types import (
     ChatRequest,
+    ChatResponse,
     CitationEvent,
     EmbedRequest,
     Finish,
@@ -67,6 +68,11 @@ def _make_converter() -> Any:
     # A part or event is tagged even when unstructured on its own (in a list, a trace, a CLI line).
     for cls, tag in (part_tags | event_tags).items():
         conv.register_unstructure_hook(cls, _tagged(cattrs.gen.make_dict_unstructure_fn(cls, conv), tag))
+    # A parsed answer is a Python object of the caller's type: it is rebuilt, never stored.
+    conv.register_unstructure_hook(
+        ChatResponse,
+        cattrs.gen.make_dict_unstructure_fn(ChatResponse, conv, parsed=cattrs.gen.override(omit=True)),
+    )
     # Requests never carry their credentials out of the process.
     for cls in (ChatRequest, EmbedRequest):
         base = cattrs.gen.make_dict_unstructure_fn(cls, conv, api_key=cattrs.gen.override(omit=True))

@@ -27,7 +27,7 @@ class ChatOptions(TypedDict, total=False):
     max_tokens: int | None
     stop: str | Sequence[str] | None
     seed: int | None
-    response_format: ResponseFormat | Mapping[str, Any] | str | None
+    response_format: ResponseFormat | Mapping[str, Any] | str | type[Any] | None
     reasoning: ReasoningConfig | ReasoningEffort | None
     options: Mapping[str, Mapping[str, Any]] | None
     metadata: Mapping[str, str] | None

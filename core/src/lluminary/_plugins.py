@@ -22,7 +22,7 @@ import attrs
 import pluggy
 
 from . import _hookspecs as hookspecs
-from ._errors import PluginError
+from ._errors import LluminaryError, PluginError, UnknownProviderError, UnsupportedError
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -214,6 +214,25 @@ class PluginManager:
             for key in [k for k, v in self._loaded.items() if v is plugin]:
                 del self._loaded[key]
             self.generation += 1
+
+    def missing(self, name: str, what: str) -> PluginError:
+        """The error for a plugin that is needed and not there: broken, blocked or not installed."""
+        load_error = self.load_error(name)
+        if load_error is not None:
+            return PluginError(f"the plugin {name!r} is installed but failed to load: {load_error}")
+        blocked = self.blocked_by(name)
+        if blocked is not None:
+            return PluginError(f"the plugin {name!r} is installed but blocked: {blocked}")
+        return PluginError(f"{what} (try `pip install lluminary-{name}`)")
+
+    def unknown(self, provider: str, capability: str) -> LluminaryError:
+        """The error for a provider prefix that nothing (or nothing capable) serves."""
+        if self.load_error(provider) is not None or self.blocked_by(provider) is not None:
+            return self.missing(provider, "")
+        prefixes = self.provider_prefixes()
+        if provider in prefixes:
+            return UnsupportedError(f"provider {provider!r} does not offer {capability}")
+        return UnknownProviderError(provider, prefixes)
 
     def load_error(self, name: str) -> str | None:
         """Why the plugin ``name`` failed to load, or None if it did not fail."""

@@ -101,9 +101,30 @@ def _DEFAULT_POOL() -> PoolOptions:
     if _default_pool is None:
         from ._transport import PoolOptions
 
-        max_connections = os.environ.get("LLUMINARY_MAX_CONNECTIONS")
-        _default_pool = PoolOptions(max_connections=int(max_connections)) if max_connections else PoolOptions()
+        max_connections = env_max_connections()
+        _default_pool = PoolOptions(max_connections=max_connections) if max_connections else PoolOptions()
     return _default_pool  # type: ignore[no-any-return]
+
+
+MAX_CONNECTIONS_ENV = "LLUMINARY_MAX_CONNECTIONS"
+
+
+def env_max_connections() -> int | None:
+    """``LLUMINARY_MAX_CONNECTIONS`` as a positive integer, None when unset or empty; anything
+    else is a :class:`ConfigurationError` naming the variable and its value."""
+    raw = os.environ.get(MAX_CONNECTIONS_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigurationError(
+            f"{MAX_CONNECTIONS_ENV} must be a whole number of connections, at least 1; got {raw!r}",
+            env_var=MAX_CONNECTIONS_ENV,
+        )
+    return value
 
 
 @attrs.frozen

@@ -85,6 +85,22 @@ class AsyncStream:
             if type(event) is TextDelta:
                 yield event.text
 
+    async def partial_objects(self) -> AsyncIterator[dict[str, Any]]:
+        """With structured output: the JSON object the answer holds so far, each time it grows
+        (a string cut mid-way is left out until it is whole). The final, validated instance is
+        ``(await stream.response()).parsed``."""
+        from ._streaming import partial_object
+
+        fragments: list[str] = []
+        last: dict[str, Any] | None = None
+        async for event in self:
+            if type(event) is TextDelta and event.text:
+                fragments.append(event.text)
+                current = partial_object("".join(fragments))
+                if current != last:
+                    last = current
+                    yield current
+
     @property
     def text(self) -> str:
         """The text received so far."""

@@ -268,12 +268,12 @@ async def test_images(harness: Any) -> None:
     ]
 
 
-async def test_history_roles_merging_and_empty_turns(harness: Any) -> None:
+async def test_history_roles_merging(harness: Any) -> None:
+    """Consecutive turns of one role merge. (An empty turn never gets here: the kernel rejects it.)"""
     harness.server.script(Scenario(text="ok"))
     messages = [
         Message.user("one"),
         Message.user("two"),
-        Message.assistant(""),
         Message.assistant("three"),
         Message.user("four"),
     ]

@@ -20,20 +20,20 @@ class BudgetStep:
 
     async def __call__(self, call: Call, call_next: Handler) -> Result:
         client = call.client
-        reserved = client.reserve(call.request)
+        reserved = client.ledger.reserve(call.request)
         try:
             result = await call_next(call)
         except BaseException:
-            client.release(reserved)
+            client.ledger.release(reserved)
             raise
         if type(result) is EventStream:
             result.on_finish(functools.partial(_release_after, client, reserved))
-            result.on_abort(lambda _error: client.release(reserved))
+            result.on_abort(lambda _error: client.ledger.release(reserved))
             return result
-        client.release(reserved)
+        client.ledger.release(reserved)
         return result
 
 
 async def _release_after(client: Any, reserved: float, response: Any) -> Any:
-    client.release(reserved)
+    client.ledger.release(reserved)
     return response

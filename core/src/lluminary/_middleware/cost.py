@@ -27,7 +27,7 @@ async def _settle_stream(call: Call, response: Any) -> Any:
 
 def _settle(call: Call, response: Any) -> Any:
     request = call.request
-    cost = call.client.account(request.model, response.usage)
+    cost = call.client.ledger.account(request.model, response.usage)
     if cost is not None or response.provider != request.provider:
         response = _replace(response, cost=cost, provider=request.provider)
     return response

@@ -25,7 +25,7 @@ class ProviderCall:
             if operation == "stream":
                 iterator: Any = hook.lluminary_stream(request=request)
                 if iterator is None:
-                    raise client.unknown(request.provider, "chat")
+                    raise client.plugins.unknown(request.provider, "chat")
                 try:
                     first = await iterator.__anext__()
                 except StopAsyncIteration:
@@ -43,7 +43,7 @@ class ProviderCall:
             else:
                 raise UnsupportedError(f"no provider hook serves the operation {operation!r}")
             if awaitable is None:
-                raise client.unknown(request.provider, capability)
+                raise client.plugins.unknown(request.provider, capability)
             result: Result = await awaitable
             return result
         finally:

@@ -92,21 +92,29 @@ def run(out: TextIO = sys.stdout) -> None:
         out.write(text + end)
         out.flush()
 
-    # The client closes its connection pools before the simulations stop.
-    with _servers() as (openai_server, anthropic_server), Client(cache="memory://") as client:
+    # The client's provider settings point both plugins at the simulations; the client closes its
+    # connection pools before the simulations stop.
+    with (
+        _servers() as (openai_server, anthropic_server),
+        Client(
+            cache="memory://",
+            providers={
+                "openai": {"base_url": openai_server.base_url, "api_key": DEMO_KEY},
+                "anthropic": {"base_url": anthropic_server.base_url, "api_key": DEMO_KEY},
+            },
+        ) as client,
+    ):
         openai_url, anthropic_url = openai_server.base_url, anthropic_server.base_url
         say("lluminary demo — the OpenAI and Anthropic APIs below are LOCAL SIMULATIONS on loopback")
         say(f"  OpenAI protocol:    {openai_url}")
         say(f"  Anthropic protocol: {anthropic_url}")
         say("  (real HTTP and SSE through the installed plugins; no network, no API key)\n")
-        openai_kw = {"base_url": openai_url, "api_key": DEMO_KEY}
-        anthropic_kw = {"base_url": anthropic_url, "api_key": DEMO_KEY}
 
         say(f"1. A streamed chat with {CHAT_MODEL}")
         say(f"   > {QUESTION}\n   ", end="")
         started = time.perf_counter()
         first_at: float | None = None
-        stream = client.stream(CHAT_MODEL, QUESTION, **openai_kw)
+        stream = client.stream(CHAT_MODEL, QUESTION)
         for event in stream:
             if isinstance(event, TextDelta):
                 if first_at is None:
@@ -121,7 +129,7 @@ def run(out: TextIO = sys.stdout) -> None:
         say("   > What's the weather in Paris?")
         tools = [get_weather]
         question = lluminary.Message.user("What's the weather in Paris?")
-        stream = client.stream(TOOL_MODEL, messages=[question], tools=tools, **anthropic_kw)
+        stream = client.stream(TOOL_MODEL, messages=[question], tools=tools)
         say("   ", end="")
         for event in stream:
             if isinstance(event, TextDelta):
@@ -137,7 +145,7 @@ def run(out: TextIO = sys.stdout) -> None:
         result = get_weather(**call.arguments)
         say(f"   running {call.name} locally -> {result}")
         follow_up = [question, first.message, lluminary.Message.tool(call.id, result, name=call.name)]
-        stream = client.stream(TOOL_MODEL, messages=follow_up, tools=tools, **anthropic_kw)
+        stream = client.stream(TOOL_MODEL, messages=follow_up, tools=tools)
         say("   ", end="")
         for event in stream:
             if isinstance(event, TextDelta):
@@ -147,7 +155,7 @@ def run(out: TextIO = sys.stdout) -> None:
 
         say(f"3. Embeddings with {EMBED_MODEL}")
         texts = ["a cat sleeps on the sofa", "a kitten naps on the couch", "quarterly tax filing deadline"]
-        vectors = client.embed(EMBED_MODEL, texts, **openai_kw)
+        vectors = client.embed(EMBED_MODEL, texts)
         say(f"   {len(vectors.embeddings)} vectors of {len(vectors.embeddings[0])} dimensions")
         for i in range(1, len(texts)):
             similarity = _cosine(vectors.embeddings[0], vectors.embeddings[i])
@@ -157,7 +165,7 @@ def run(out: TextIO = sys.stdout) -> None:
         say("4. The same question again: answered from the kernel's memory cache")
         seen = len(openai_server.requests)
         started = time.perf_counter()
-        again = client.generate(CHAT_MODEL, QUESTION, **openai_kw)
+        again = client.generate(CHAT_MODEL, QUESTION)
         elapsed = 1000 * (time.perf_counter() - started)
         reached = len(openai_server.requests) - seen
         say(f"   cached={again.cached} in {elapsed:.2f} ms; requests that reached the server: {reached}")
