@@ -92,6 +92,9 @@ def loads(data: bytes | str) -> CacheValue:
 class MemoryCache:
     """An in-process LRU cache with per-entry TTL. ``memory://?max_entries=1000&ttl=3600``."""
 
+    #: No I/O: the kernel calls it without a timeout (a timer per call would cost more than it).
+    in_process = True
+
     def __init__(self, max_entries: int = 1024, ttl: float | None = None) -> None:
         self.max_entries = max_entries
         self.default_ttl = ttl

@@ -23,7 +23,7 @@ from ._ledger import DEFAULT_RESERVED_OUTPUT, Ledger
 from ._middleware.budget import BudgetStep
 from ._middleware.cache import CacheStep, CacheWarning
 from ._middleware.cost import CostStep
-from ._middleware.deadline import DeadlineStep
+from ._middleware.deadline import DeadlineStep, within
 from ._middleware.fallback import FallbackStep
 from ._middleware.output import parse_into
 from ._middleware.provider import ProviderCall
@@ -212,10 +212,16 @@ class Client(SyncAPI):
             fallback = self._fallback_chain
             assert fallback is not None
             chain = fallback
-        output_type = call.state.get("output_type")
+        state = call.state
+        if not state:
+            return await chain(call)
+        work = chain(call)
+        if self.deadline is None and "deadline" in state:  # the client's chain has no deadline step
+            work = within(state["deadline"], call, work)
+        output_type = state.get("output_type")
         if output_type is not None:
-            return await parse_into(output_type, await chain(call))
-        return await chain(call)
+            return await parse_into(output_type, await work)
+        return await work
 
     def _new_call(
         self,
@@ -249,7 +255,8 @@ class Client(SyncAPI):
         steps: list[Middleware] = list(self.middleware)
         for contributed in self.plugins.hook.lluminary_middleware(client=self):
             steps.extend(contributed)
-        steps.append(DeadlineStep(self.deadline))  # a call's own deadline= applies even without the client's
+        if self.deadline is not None:
+            steps.append(DeadlineStep(self.deadline))
         if self.ledger.budget is not None:
             steps.append(BudgetStep())
         if self._cache_spec is not False:

@@ -69,6 +69,8 @@ class CacheStep:
 
     async def _get(self, backend: CacheBackend, key: str, request: Any) -> Any:
         try:
+            if getattr(backend, "in_process", False):  # no I/O, nothing to wait for: no timer
+                return await backend.get(key, request=request)
             async with asyncio.timeout(self.timeout):
                 return await backend.get(key, request=request)
         except Exception as exc:  # noqa: BLE001 - a cache outage must not fail the call
@@ -77,6 +79,9 @@ class CacheStep:
 
     async def _store(self, backend: CacheBackend, key: str, request: Any, response: Any) -> Any:
         try:
+            if getattr(backend, "in_process", False):
+                await backend.set(key, response, request=request, ttl=self.ttl)
+                return response
             async with asyncio.timeout(self.timeout):
                 await backend.set(key, response, request=request, ttl=self.ttl)
         except Exception as exc:  # noqa: BLE001
