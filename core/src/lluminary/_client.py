@@ -10,7 +10,6 @@ import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Unpack, cast
 
-from . import _loop
 from ._cache import CacheBackend
 from ._call import Call, Handler, Middleware, Result, compose
 from ._cost import Catalogue, prices_entry
@@ -33,6 +32,7 @@ from ._options import ChatOptions, EmbedOptions
 from ._plugins import PluginManager, plugin_manager
 from ._provider import Provider
 from ._requests import build_chat_request, build_embed_request
+from ._resources import Resources
 from ._retry import RetryPolicy
 from ._settings import ClientScope, ProviderSettings, _scope
 from ._store import VectorStore
@@ -53,7 +53,7 @@ DEFAULT_CACHE_TIMEOUT = 2.0
 DEFAULT_DEADLINE = 900.0
 
 
-class Client(SyncAPI):
+class Client(SyncAPI, Resources):
     """A configured entry point; use it as a context manager, or ``aclose()`` / ``close()`` it.
 
     ``cache``: a URL (``memory://``, ``redis://localhost:6379/0``), a backend object, ``False`` for
@@ -307,107 +307,6 @@ class Client(SyncAPI):
     def reserved(self) -> float:
         """Dollars reserved against the budget by calls in flight."""
         return self.ledger.reserved
-
-    # ------------------------------------------------------------------ caches and stores
-
-    async def cache_backend(self) -> CacheBackend | None:
-        """This client's cache backend on the running loop (opened on first use), or None."""
-        spec = self._cache_spec
-        if spec is False:
-            return None
-        if not isinstance(spec, str):
-            return cast(CacheBackend, spec)
-        loop = asyncio.get_running_loop()
-        backend = self._caches.get(loop)
-        if backend is None:
-            backend = self._caches[loop] = self.open_cache(spec, track=False)
-        return backend
-
-    def open_cache(self, url: str, *, track: bool = True) -> CacheBackend:
-        """The cache backend for ``url`` from the plugin serving its scheme; closed with the client."""
-        scheme = url.partition(":")[0]
-        self.plugins.load(scheme)
-        backend: CacheBackend | None = self.plugins.hook.lluminary_cache(url=url)
-        if backend is None:
-            raise self.plugins.missing(scheme, f"no cache backend serves {url!r}")
-        if track:
-            self._opened.append(backend)
-        return backend
-
-    def open_store(self, url: str) -> VectorStore:
-        """The vector store for ``url`` (``faiss:///path``) from the plugin serving its scheme;
-        closed with the client."""
-        scheme = url.partition(":")[0]
-        self.plugins.load(scheme)
-        store: VectorStore | None = self.plugins.hook.lluminary_store(url=url)
-        if store is None:
-            raise self.plugins.missing(scheme, f"no vector store serves {url!r}")
-        self._opened.append(store)
-        return store
-
-    # ------------------------------------------------------------------ lifecycle
-
-    async def aclose(self) -> None:
-        """Close this client's connection pools, caches and stores, and flush the exporters (those
-        this client enabled by name are shut down too). Idempotent."""
-        if self.closed:
-            return
-        self.closed = True
-        errors: list[BaseException] = []
-        running = asyncio.get_running_loop()
-        closables: list[Any] = list(self._opened)
-        for loop, backend in list(self._caches.items()):
-            if loop is running:
-                closables.append(backend)
-            elif loop.is_running() and not loop.is_closed():
-                # A backend belongs to its loop; that loop may be blocked in a sync close().
-                asyncio.run_coroutine_threadsafe(backend.close(), loop)
-            # A closed loop took its backend's connections with it.
-        if not isinstance(self._cache_spec, (str, bool)):
-            closables.append(self._cache_spec)
-        self._caches = weakref.WeakKeyDictionary()
-        self._opened = []
-        for closable in closables:
-            try:
-                await closable.close()
-            except Exception as exc:  # noqa: BLE001 - close everything, then report
-                errors.append(exc)
-        try:
-            await self.pools.aclose()
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        self._flush_exporters(errors)
-        if errors:
-            raise LluminaryError(f"closing the client failed: {'; '.join(f'{type(e).__name__}: {e}' for e in errors)}")
-
-    def _flush_exporters(self, errors: list[BaseException]) -> None:
-        try:
-            self.plugins.hook.lluminary_flush()
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        for name in self.exporters:
-            shutdown = getattr(self.plugins.get(name), "lluminary_shutdown", None)
-            if shutdown is not None:
-                try:
-                    shutdown()
-                except Exception as exc:  # noqa: BLE001
-                    errors.append(exc)
-
-    def close(self) -> None:
-        """The sync twin of :meth:`aclose`."""
-        _loop.run(self.aclose())
-
-    async def __aenter__(self) -> Client:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    def __enter__(self) -> Client:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # ------------------------------------------------------------------ catalogue
 
