@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import attrs
 
+from ._errors import MalformedResponseError
+
 
 @attrs.frozen
 class SSEEvent:
@@ -89,22 +91,34 @@ class SSEDecoder:
 class LineDecoder:
     """Newline-delimited frames (NDJSON): yields each complete, non-blank line as text.
 
-    Unlike SSE, NDJSON carries JSON, which must be UTF-8: an invalid byte raises
-    ``UnicodeDecodeError`` for the provider to report as a malformed response."""
+    Unlike SSE, NDJSON carries JSON, which must be UTF-8: a line with an invalid byte raises
+    :class:`~lluminary.MalformedResponseError` (naming ``provider``) here, so no reader has to
+    remember to catch ``UnicodeDecodeError``."""
 
-    __slots__ = ("_buffer",)
+    __slots__ = ("_buffer", "_provider")
 
-    def __init__(self) -> None:
+    def __init__(self, provider: str = "") -> None:
         self._buffer = b""
+        self._provider = provider
 
     def feed(self, chunk: bytes) -> Iterator[str]:
         *lines, self._buffer = (self._buffer + chunk).split(b"\n")
         for raw in lines:
             raw = raw.strip()
             if raw:
-                yield raw.decode("utf-8")
+                yield self._decode(raw)
 
     def flush(self) -> Iterator[str]:
         raw, self._buffer = self._buffer.strip(), b""
         if raw:
-            yield raw.decode("utf-8")
+            yield self._decode(raw)
+
+    def _decode(self, raw: bytes) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad = raw[max(0, exc.start - 20) : exc.end + 20]
+            raise MalformedResponseError(
+                f"a stream line is not valid UTF-8 ({exc.reason} at byte {exc.start}: {bad!r})",
+                provider=self._provider,
+            ) from None

@@ -169,16 +169,14 @@ class StreamAnswer:
         self.truncated = decoder.flush()
 
     async def lines(self) -> AsyncIterator[str]:
-        """Newline-delimited frames (NDJSON). Invalid UTF-8 is a :class:`MalformedResponseError`."""
-        decoder = LineDecoder()
-        try:
-            async for chunk in self.aiter_bytes():
-                for line in decoder.feed(chunk):
-                    yield line
-            for line in decoder.flush():
+        """Newline-delimited frames (NDJSON). Invalid UTF-8 is a :class:`MalformedResponseError`
+        (raised by the :class:`LineDecoder` itself)."""
+        decoder = LineDecoder(self.provider)
+        async for chunk in self.aiter_bytes():
+            for line in decoder.feed(chunk):
                 yield line
-        except UnicodeDecodeError as exc:
-            raise MalformedResponseError(f"a stream line is not UTF-8: {exc}", provider=self.provider) from None
+        for line in decoder.flush():
+            yield line
 
 
 class DataFrameDecoder:

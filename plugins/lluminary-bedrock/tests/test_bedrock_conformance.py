@@ -46,23 +46,13 @@ class TestBedrockConformance(ProviderConformance):
         "overloaded": lerrors.OverloadedError,
     }
     base_url_variants = ("{base}", "{base}/")
+    supports_retry_after = False  # a ThrottlingException carries no Retry-After header
 
     @pytest.fixture(autouse=True)
     def _bedrock_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
         # A region, so a call without a key gets as far as the credential chain (which, with no
         # credentials anywhere and instance metadata off, names the variables to set).
         monkeypatch.setenv("AWS_REGION", "us-east-1")
-
-    # ------------------------------------------------------------------ Bedrock sends no Retry-After
-
-    @pytest.mark.xfail(reason="Bedrock's ThrottlingException carries no Retry-After header; nothing to honour")
-    @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
-    async def test_retry_after_honoured(self, client: Any, server: Any, streamed: bool) -> None:
-        await ProviderConformance.test_retry_after_honoured(self, client, server, streamed)
-
-    @pytest.mark.xfail(reason="Bedrock's ThrottlingException carries no Retry-After header; nothing to keep")
-    async def test_rate_limit_keeps_retry_after(self, client: Any, server: Any) -> None:
-        await ProviderConformance.test_rate_limit_keeps_retry_after(self, client, server)
 
     # ------------------------------------------------------------------ wire hooks
 

@@ -12,7 +12,7 @@ from lluminary._plugins import PluginManager
 from lluminary._types import Usage
 from lluminary_bedrock import BedrockProvider, plugin
 from lluminary_bedrock.modelids import base_model, profile_prefix, vendor
-from lluminary_bedrock.models import catalogue, lookup
+from lluminary_bedrock.models import catalogue, lookup, price_entry
 from lluminary_testing import Scenario
 
 
@@ -111,3 +111,45 @@ async def test_streaming_through_the_client(bedrock: Any) -> None:
     response = await stream.response()
     assert text == response.text == "stream me please"
     assert response.cost is not None
+
+
+SONNET_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+PROFILE_ARN = f"bedrock:arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{SONNET_45}"
+
+
+def test_arns_and_profiles_take_their_models_prices() -> None:
+    """An inference-profile ARN costs what its profile costs (us.: 10% over Anthropic's list
+    price; global.: the list price); a foundation-model ARN what the model costs; a profile the
+    catalogue does not list for a model, what a listed geographic profile costs."""
+    us = price_entry(PROFILE_ARN)
+    assert us is not None
+    assert us.id == PROFILE_ARN
+    assert (us.input_price, us.output_price, us.cache_write_price, us.cache_read_price) == (3.3, 16.5, 4.125, 0.33)
+    global_arn = PROFILE_ARN.replace("/us.", "/global.")
+    assert (price_entry(global_arn).input_price, price_entry(global_arn).output_price) == (3.0, 15.0)  # type: ignore[union-attr]
+    foundation = price_entry("bedrock:arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-pro-v1:0")
+    assert foundation is not None
+    assert (foundation.input_price, foundation.output_price) == (0.80, 3.20)
+    assert price_entry(f"bedrock:us-gov.{SONNET_45}").input_price == 3.3  # type: ignore[union-attr]
+    embed = price_entry("bedrock:arn:aws:bedrock:us-east-1::foundation-model/cohere.embed-v4:0")
+    assert embed is not None
+    assert (embed.kind, embed.input_price) == ("embedding", 0.12)
+    assert price_entry(f"bedrock:us.{SONNET_45}") == by_id()[f"bedrock:us.{SONNET_45}"]
+    # Opaque ids cannot be priced from the ARN.
+    assert price_entry("bedrock:arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3") is None
+    assert price_entry("bedrock:arn:aws:bedrock:us-east-1:123456789012:provisioned-model/p9") is None
+    assert price_entry("bedrock:acme.unknown-model-v1:0") is None
+
+
+async def test_cost_of_a_call_by_arn(bedrock: Any) -> None:
+    """AWS's pricing example shape (11K input and 4K output tokens) on Claude Sonnet 4.5 through a
+    US inference profile named by ARN: 11,000 x $3.30/M + 4,000 x $16.50/M = $0.1023. The kernel
+    looks prices up by model id, so an ARN is priced with the entry price_entry gives it."""
+    plugins = PluginManager()
+    plugins.register(BedrockProvider(), name="bedrock-test")
+    client = Client(plugins=plugins, cache=False, exporters=[], prices={PROFILE_ARN: price_entry(PROFILE_ARN)})
+    bedrock.script(Scenario(text="ok", usage=Usage(input_tokens=11_000, output_tokens=4_000)))
+    response = await client.agenerate(PROFILE_ARN, "Summarise this")
+    assert "inference-profile" in bedrock.last_request.path
+    assert response.cost is not None
+    assert response.cost.total == pytest.approx(0.1023)

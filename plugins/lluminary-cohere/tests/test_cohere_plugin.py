@@ -14,7 +14,7 @@ from lluminary._cost import Catalogue, compute_cost
 from lluminary._types import Usage
 from lluminary_cohere import CohereProvider, plugin
 from lluminary_cohere.catalogue import MODELS
-from lluminary_testing import Scenario
+from lluminary_testing import Reply, Scenario, sse
 
 
 def test_entry_point() -> None:
@@ -79,3 +79,52 @@ async def test_through_the_client(fake_cohere: Any) -> None:
     )
     assert len(vectors.embeddings) == 2
     assert len(vectors.embeddings[0]) == 1536
+
+
+#: The answer of the API reference's ``/v2/chat`` example (Cohere's OpenAPI document): 5 billed
+#: input tokens, 71 tokens once Cohere's prompt template is counted.
+DOCUMENTED_ANSWER = {
+    "id": "c14c80c3-18eb-4519-9460-6c92edd8cfb4",
+    "finish_reason": "COMPLETE",
+    "message": {"role": "assistant", "content": [{"type": "text", "text": "LLMs have become increasingly powerful."}]},
+    "usage": {
+        "billed_units": {"input_tokens": 5, "output_tokens": 418},
+        "tokens": {"input_tokens": 71, "output_tokens": 418},
+    },
+}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
+async def test_cost_is_the_billed_units(fake_cohere: Any, streamed: bool) -> None:
+    """Cohere bills ``billed_units``, not ``tokens`` (which count its prompt template): the
+    documented answer costs 5 x $2.50/M + 418 x $10/M on Command A, and the raw counts stay in
+    ``usage.details``."""
+    if streamed:
+        start = {"type": "message-start", "id": DOCUMENTED_ANSWER["id"], "delta": {"message": {"role": "assistant"}}}
+        text = DOCUMENTED_ANSWER["message"]["content"][0]["text"]  # type: ignore[index]
+        events = [
+            start,
+            {"type": "content-start", "index": 0, "delta": {"message": {"content": {"type": "text", "text": ""}}}},
+            {"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": text}}}},
+            {"type": "content-end", "index": 0},
+            {"type": "message-end", "delta": {"finish_reason": "COMPLETE", "usage": DOCUMENTED_ANSWER["usage"]}},
+        ]
+        fake_cohere.script(
+            Reply(200, {"content-type": "text/event-stream"}, sse((e["type"], e) for e in events), stream=True)
+        )
+    else:
+        fake_cohere.script(Reply.json(DOCUMENTED_ANSWER))
+    async with Client(cache=False, exporters=[]) as client:
+        options = {"api_key": "k-1234567890", "base_url": fake_cohere.base_url}
+        if streamed:
+            stream = client.astream("cohere:command-a-03-2025", "Tell me about LLMs", **options)
+            _ = [event async for event in stream]
+            response = await stream.response()
+        else:
+            response = await client.agenerate("cohere:command-a-03-2025", "Tell me about LLMs", **options)
+        assert (response.usage.input_tokens, response.usage.output_tokens) == (5, 418)
+        assert response.usage.details["tokens"] == {"input_tokens": 71, "output_tokens": 418}
+        assert response.cost is not None
+        assert response.cost.total == pytest.approx(5 * 2.50e-6 + 418 * 10.00e-6)  # $0.0041925
+        assert client.cost.total == pytest.approx(0.0041925)

@@ -120,9 +120,12 @@ async def test_tool_plan_and_parallel_calls(fake_cohere: Any, provider: Any, cha
         ToolCallStart(1, "attractions_py", "cityAttractions"),
         ToolCallDelta(1, '{"city": "SF"}'),
         ToolCallEnd(1, ToolCallPart("attractions_py", "cityAttractions", {"city": "SF"})),
-        UsageEvent(Usage(input_tokens=1549, output_tokens=95, cache_read_tokens=1504)),
+        # billed_units price the call; cached_tokens (counted over the templated prompt) is capped
+        UsageEvent(Usage(input_tokens=119, output_tokens=44, cache_read_tokens=119)),
         Finish("tool_calls", "TOOL_CALL", "command-a-03-2025", "4f2c"),
     ]
+    usage = next(e.usage for e in events if isinstance(e, UsageEvent))
+    assert usage.details == END_USAGE  # the raw counts, template included, stay visible
 
 
 @pytest.mark.asyncio
@@ -340,11 +343,15 @@ async def test_invalid_utf8_in_sse_is_replaced(fake_cohere: Any, provider: Any, 
 
 
 @pytest.mark.asyncio
-async def test_invalid_utf8_in_ndjson(fake_cohere: Any, provider: Any, chat: Any) -> None:
-    lines = [json.dumps(START).encode() + b"\n", b'{"type": "content-delta", "x": "\xff"}\n']
-    fake_cohere.script(stream_reply(lines, content_type="application/stream+json"))
-    with pytest.raises(MalformedResponseError):
+@pytest.mark.parametrize("content_type", ["application/stream+json", "application/json"], ids=["stream", "replayed"])
+async def test_invalid_utf8_in_ndjson(fake_cohere: Any, provider: Any, chat: Any, content_type: str) -> None:
+    """The shared line decoder raises the typed error itself (the provider no longer catches
+    UnicodeDecodeError): streamed lines, and lines a proxy sent as one application/json body."""
+    lines = [json.dumps(START).encode() + b"\n", b'{"type": "content-delta", "x": "\xff"}\n', b"{}\n"]
+    fake_cohere.script(stream_reply(lines, content_type=content_type))
+    with pytest.raises(MalformedResponseError, match="not valid UTF-8") as info:
         await events_of(provider, chat())
+    assert info.value.provider == "cohere"
 
 
 @pytest.mark.asyncio

@@ -42,8 +42,8 @@ class TestGoogleConformance(ProviderConformance):
     supports_request_ids = False
     # A function call's arguments come as a JSON object; the one ToolCallDelta re-serialises them.
     streams_raw_tool_arguments = False
-    # embedContent / batchEmbedContents answer vectors only, without token counts.
-    supports_embedding_usage = False
+    # embedContent / batchEmbedContents answer vectors only, without token counts: the plugin
+    # estimates them (so supports_embedding_usage keeps its default, True).
     base_url_variants = ("{base}", "{base}/v1beta", "{base}/v1beta/")
     error_kinds: ClassVar[Mapping[str, type[errors.ProviderError]]] = {
         "authentication": errors.AuthenticationError,

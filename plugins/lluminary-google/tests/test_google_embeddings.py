@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from lluminary._errors import MalformedResponseError
+from lluminary_google.embeddings import estimate_tokens
 from lluminary_testing.server import Reply
 
 
@@ -105,3 +106,30 @@ async def test_through_the_client_with_cost(harness: Any) -> None:
     )
     assert [len(v) for v in response.embeddings] == [3, 3]
     assert response.cost is not None
+
+
+def test_token_estimate() -> None:
+    """About four characters a token for Latin script, one a character for other scripts."""
+    assert estimate_tokens(["abcd" * 100]) == 100
+    assert estimate_tokens(["abcde"]) == 2  # rounded up
+    assert estimate_tokens(["Grüße aus Zürich"]) == 4  # Latin letters with accents are Latin script
+    assert estimate_tokens(["東京タワー"]) == 5
+    assert estimate_tokens(["a", "", "b"]) == 2  # at least one a text; nothing for an empty one
+
+
+async def test_unreported_usage_is_estimated_and_priced(harness: Any) -> None:
+    """The Gemini API's embedding answers report no usage: the tokens are estimated offline, so
+    the call has a cost (at Google's $0.15 per million input tokens) and counts against a budget."""
+    from lluminary._client import Client
+
+    texts = ["abcd" * 100] * 3  # 100 tokens each by the estimate
+    async with Client(cache=False, exporters=[], budget=1.0) as client:
+        response = await client.aembed(
+            "google:gemini-embedding-001", texts, base_url=harness.server.base_url, api_key=harness.key
+        )
+        assert response.usage.input_tokens == 300
+        assert response.usage.details == {"estimated_input_tokens": 300}
+        assert response.cost is not None
+        assert response.cost.total == pytest.approx(300 * 0.15 / 1e6)
+        assert client.cost.total == pytest.approx(300 * 0.15 / 1e6)
+        assert client.usage.input_tokens == 300

@@ -7,8 +7,10 @@ import asyncio
 import json
 from typing import Any
 
+import attrs
 import pytest
 
+from lluminary import Client, RetryPolicy
 from lluminary._errors import (
     APIConnectionError,
     ContentFilteredError,
@@ -16,6 +18,7 @@ from lluminary._errors import (
     OverloadedError,
     RateLimitError,
 )
+from lluminary._plugins import PluginManager  # a manager of its own: only the provider under test
 from lluminary._types import (
     Finish,
     Message,
@@ -31,8 +34,10 @@ from lluminary._types import (
     Usage,
     UsageEvent,
 )
-from lluminary_testing.scenario import Scenario
-from lluminary_testing.server import Fault
+from lluminary_google import GeminiProvider
+from lluminary_google.framing import JSONArrayDecoder
+from lluminary_testing.scenario import ErrorScenario, Scenario, ToolCallSpec
+from lluminary_testing.server import Fault, Reply
 
 CLOCK = Tool("get_time", "The time.")
 USAGE = {
@@ -328,3 +333,113 @@ async def test_invalid_utf8_and_a_signature_only_thought_part(harness: Any) -> N
         ReasoningPart("think", "T1", provider="google"),
         TextPart("caf\ufffd"),
     )
+
+
+# --------------------------------------------------------------------------- the JSON-array framing
+
+
+ARRAY_SCENARIOS = {
+    "text": Scenario(text=["Hel", "lo, ", "wor", "ld!"], usage=Usage(input_tokens=9, output_tokens=4)),
+    "thought-and-call": Scenario(
+        reasoning=["Thinking ", '{about} "it" \\ '],
+        signature="c2lnLXRvay1bXXt9",
+        tool_calls=[ToolCallSpec("call_a1", "get_time", '{"tz": "Europe/Z\\u00fcrich", "note": "a \\"}\\" ]"}')],
+    ),
+    "multibyte": Scenario(text=["Grüße ", "東京 ", "🎉 ", "café"]),
+}
+
+
+@pytest.mark.parametrize("rechunk", [None, 1, 7], ids=["as-written", "byte-by-byte", "7-bytes"])
+@pytest.mark.parametrize("case", sorted(ARRAY_SCENARIOS))
+async def test_a_json_array_stream_reads_like_sse(harness: Any, case: str, rechunk: int | None) -> None:
+    """A proxy that drops ``alt=sse``: the API streams a JSON array (``[{...}\\r\\n,\\r\\n{...}\\r\\n]``),
+    which gives the same events as the server-sent events, however the bytes are split."""
+    scenario = ARRAY_SCENARIOS[case]
+    harness.server.script(scenario)
+    expected = await harness.events("Hi", tools=[CLOCK])
+    harness.server.array_streams = True
+    fault = Fault(rechunk=rechunk) if rechunk else None
+    harness.server.script(attrs.evolve(scenario, fault=fault))
+    got = await harness.events("Hi", tools=[CLOCK])
+    assert harness.server.last_request.query == {"alt": ["sse"]}  # asked for, and ignored
+    assert got == expected
+    assert isinstance(got[-1], Finish)
+
+
+async def test_a_json_array_stream_carries_errors(harness: Any) -> None:
+    harness.server.array_streams = True
+    harness.server.script(ErrorScenario("overloaded", message="The model is overloaded.", in_stream=True))
+    with pytest.raises(OverloadedError, match="overloaded"):
+        await harness.events("Hi")
+    harness.server.script(ErrorScenario("content_filter"))
+    with pytest.raises(ContentFilteredError):
+        await harness.events("Hi")
+
+
+async def test_a_broken_json_array_is_malformed(harness: Any) -> None:
+    harness.server.array_streams = True
+    harness.server.script(Scenario(text=["a", "b", "c"], malformed=True))
+    with pytest.raises(MalformedResponseError, match="not JSON"):
+        await harness.events("Hi")
+
+
+@pytest.mark.parametrize("fault", [Fault(end_after=2), Fault(truncate_after=2)], ids=["end", "truncate"])
+async def test_a_json_array_cut_off_is_a_connection_error(harness: Any, fault: Fault) -> None:
+    harness.server.array_streams = True
+    harness.server.script(
+        Scenario(
+            text=["a", "b", "c", "d"],
+            fault=Fault(rechunk=5, end_after=fault.end_after, truncate_after=fault.truncate_after),
+        )
+    )
+    with pytest.raises(APIConnectionError):
+        await harness.events("Hi")
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/html; charset=utf-8", b"<html><body>502 Bad Gateway</body></html>"),
+        ("application/json", b"[1, 2, oops]"),
+        ("application/json", b'[{"candidates": []}] trailing'),
+        ("application/json", b'[{"candidates": []} {"candidates": []}]'),
+        ("text/plain", b"upstream connect error or disconnect/reset before headers"),
+    ],
+    ids=["html", "array-of-garbage", "after-the-end", "missing-comma", "plain-text"],
+)
+async def test_an_unreadable_stream_is_malformed_and_not_retried(harness: Any, content_type: str, body: bytes) -> None:
+    """A 200 stream whose body is neither server-sent events nor a JSON array is a
+    MalformedResponseError, which the kernel does not retry (it is not a connection error)."""
+    reply = Reply(200, {"content-type": content_type}, [body], stream=True)
+    harness.server.script(reply, reply, reply)
+    plugins = PluginManager()
+    plugins.register(GeminiProvider(), name="gemini-under-test")
+    retries = RetryPolicy(max_attempts=3, initial_delay=0.01, max_delay=0.02)
+    async with Client(plugins=plugins, cache=False, retries=retries, exporters=[]) as client:
+        stream = client.astream(harness.model, "Hi", base_url=harness.server.base_url, api_key=harness.key)
+        with pytest.raises(MalformedResponseError) as info:
+            async for _ in stream:
+                pass
+    assert info.value.provider == "google"
+    assert len(harness.server.requests) == 1
+
+
+def test_the_array_decoder_splits_anywhere() -> None:
+    """Every cut of the bytes gives the same elements: inside strings, escapes, brackets in
+    strings and multi-byte characters."""
+    elements = [
+        {"a": 'x]}"{[\\', "b": [1, {"c": "東京🎉"}]},
+        {"d": '\\\\"', "e": []},
+        {},
+    ]
+    body = ("[" + "\r\n,\r\n".join(json.dumps(e, ensure_ascii=False, indent=2) for e in elements) + "\r\n]").encode()
+    for cut in range(len(body) + 1):
+        for second in (cut, min(cut + 3, len(body))):
+            decoder = JSONArrayDecoder("google")
+            got = [*decoder.feed(body[:cut]), *decoder.feed(body[cut:second]), *decoder.feed(body[second:])]
+            assert got == elements, cut
+            assert decoder.closed
+            assert decoder.flush() is False
+    decoder = JSONArrayDecoder("google")
+    assert decoder.feed(b'[{"a": "b\\') == []
+    assert decoder.flush() is True  # cut inside an element

@@ -6,12 +6,9 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import pytest
-
 from lluminary import _errors as lerrors
-from lluminary._client import Client
 from lluminary_testing.conformance import ProviderConformance, WireImage, WireToolResult
-from lluminary_testing.server import FakeServer, RecordedRequest
+from lluminary_testing.server import RecordedRequest
 
 
 class TestMistralConformance(ProviderConformance):
@@ -31,16 +28,9 @@ class TestMistralConformance(ProviderConformance):
         "rate_limit": lerrors.RateLimitError,
     }
     base_url_variants = ("{base}", "{base}/", "{base}/v1", "{base}/v1/")
-
-    @pytest.mark.xfail(
-        reason="Mistral has no safety finish reason (stop, length, model_length, error, tool_calls): "
-        "guardrails block the request with an error instead",
-        strict=True,
-    )
-    @pytest.mark.asyncio
-    @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
-    async def test_content_filter_finish(self, client: Client, server: FakeServer, streamed: bool) -> None:
-        await ProviderConformance.test_content_filter_finish(self, client, server, streamed)
+    # No safety finish reason (stop, length, model_length, error, tool_calls): guardrails block the
+    # request with an error instead.
+    supports_content_filter_finish = False
 
     # ---- wire hooks
 

@@ -6,12 +6,9 @@ import base64
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import pytest
-
 import lluminary
-from lluminary import Client
 from lluminary_testing.conformance import ProviderConformance, WireImage, WireToolResult
-from lluminary_testing.server import FakeServer, RecordedRequest
+from lluminary_testing.server import RecordedRequest
 
 _IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif", b"RIFF": "image/webp"}
 
@@ -45,19 +42,8 @@ class TestOllamaConformance(ProviderConformance):
         "context_length": lluminary.ContextLengthExceededError,
     }
     base_url_variants = ("{base}", "{base}/", "{base}/api", "{base}/api/")
-
-    @pytest.mark.xfail(reason="Ollama answers carry no id: ChatResponse.id is None", strict=True)
-    @pytest.mark.asyncio
-    async def test_generate_text(self, client: Client, server: FakeServer) -> None:
-        await ProviderConformance.test_generate_text(self, client, server)
-
-    @pytest.mark.xfail(
-        reason="Ollama has no safety stop: done_reason is only stop, length, load or unload", strict=True
-    )
-    @pytest.mark.asyncio
-    @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
-    async def test_content_filter_finish(self, client: Client, server: FakeServer, streamed: bool) -> None:
-        await ProviderConformance.test_content_filter_finish(self, client, server, streamed)
+    supports_response_ids = False  # Ollama answers carry no id: ChatResponse.id is None
+    supports_content_filter_finish = False  # no safety stop: done_reason is only stop, length, load or unload
 
     # ---- wire hooks
 

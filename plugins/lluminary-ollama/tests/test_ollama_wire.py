@@ -30,7 +30,7 @@ from lluminary import (
 from lluminary._plugins import PluginManager  # a manager of its own: only the provider under test
 from lluminary._settings import ClientScope, ProviderSettings, _scope
 from lluminary._transport import Pools
-from lluminary.sdk import build_chat_request, build_embed_request
+from lluminary.sdk import LineDecoder, build_chat_request, build_embed_request
 from lluminary_ollama import OllamaProvider, catalogue
 from lluminary_ollama.config import normalise_base_url, parse_host
 from lluminary_testing import ErrorScenario, Fault, Reply, Scenario, ToolCallSpec, ndjson
@@ -397,6 +397,23 @@ async def test_string_arguments_tolerated(client: Client, server: FakeOllamaServ
     assert response.tool_calls[0].arguments == {"city": "Lima"}
 
 
+@pytest.mark.parametrize("arguments", [["Lima"], 42, True], ids=["list", "number", "bool"])
+async def test_arguments_that_are_not_an_object_keep_their_text(
+    client: Client, server: FakeOllamaServer, arguments: Any
+) -> None:
+    """Arguments that are JSON but not an object: a typed error whose raw_arguments is their text."""
+    call = {"function": {"name": "get_weather", "arguments": arguments}}
+    server.script(
+        raw_lines(
+            {**line(), "message": {"role": "assistant", "content": "", "tool_calls": [call]}},
+            line("", True, done_reason="stop"),
+        )
+    )
+    with pytest.raises(lluminary.MalformedResponseError) as info:
+        await stream(client, server, tools=[WEATHER])
+    assert info.value.raw_arguments == json.dumps(arguments)
+
+
 async def test_generate_reads_an_ndjson_body(client: Client, server: FakeOllamaServer) -> None:
     """A proxy that streams even though stream=false was asked."""
     body = b"".join(ndjson([line("Hel"), line("lo"), line("", True, done_reason="stop", eval_count=2)]))
@@ -405,6 +422,33 @@ async def test_generate_reads_an_ndjson_body(client: Client, server: FakeOllamaS
 
 
 # --------------------------------------------------------------------------- errors
+
+
+def test_the_shared_line_decoder_raises_the_typed_error() -> None:
+    """A line that is not UTF-8 is a MalformedResponseError from the decoder itself, so no
+    provider can let a bare UnicodeDecodeError escape; a character split across chunks is fine."""
+    decoder = LineDecoder("ollama")
+    assert list(decoder.feed(b'{"a": "caf\xc3')) == []
+    assert list(decoder.feed(b'\xa9"}\n')) == ['{"a": "caf\u00e9"}']
+    with pytest.raises(lluminary.MalformedResponseError, match="not valid UTF-8") as info:
+        list(decoder.feed(b'{"a": "caf\xe9"}\n'))
+    assert info.value.provider == "ollama"
+    unterminated = LineDecoder()
+    assert list(unterminated.feed(b'{"a": "\xff"}')) == []
+    with pytest.raises(lluminary.MalformedResponseError):
+        list(unterminated.flush())
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
+async def test_a_line_that_is_not_utf8_is_malformed(client: Client, server: FakeOllamaServer, streamed: bool) -> None:
+    """Latin-1 bytes in an NDJSON line (a proxy that re-encodes) raise the typed error on both
+    paths, never a bare UnicodeDecodeError nor a silently replaced character."""
+    bad = b'{"model":"llama3.2","message":{"role":"assistant","content":"caf\xe9"},"done":false}\n'
+    chunks = [*ndjson([line("Hel")]), bad, *ndjson([line("", True, done_reason="stop", eval_count=2)])]
+    server.script(Reply(200, {"content-type": "application/x-ndjson"}, chunks, stream=streamed))
+    with pytest.raises(lluminary.MalformedResponseError, match="not valid UTF-8") as info:
+        await call(client, server, streamed, "Hi")
+    assert info.value.provider == "ollama"
 
 
 async def test_model_not_pulled(client: Client, server: FakeOllamaServer) -> None:

@@ -13,6 +13,8 @@ import pytest
 from lluminary import Usage
 from lluminary_testing import ErrorScenario, Fault, Scenario, ToolCallSpec
 from lluminary_testing.cohere_server import (
+    RESPONSE_MEDIA_TYPES,
+    TEMPLATE_TOKENS,
     CohereScenario,
     FakeCohereServer,
     render_embeddings,
@@ -123,6 +125,42 @@ def test_stream_events_match_streamed_chat_response_v2(spec: Mapping[str, Any], 
         assert_matches(data, target, spec)
 
 
+def test_response_media_types_are_the_documents(spec: Mapping[str, Any]) -> None:
+    for path, produced in RESPONSE_MEDIA_TYPES.items():
+        assert tuple(spec["paths"][path]["post"]["responses"]["200"]["content"]) == produced
+
+
+@pytest.mark.parametrize(
+    ("accept", "status"),
+    [
+        (None, 200),
+        ("*/*", 200),  # what Cohere's Python SDK sends (httpx's default)
+        ("application/json", 200),
+        ("application/json, text/event-stream", 200),
+        ("application/*;q=0.5", 200),
+        ("text/event-stream", 406),
+        ("text/event-stream, application/json;q=0", 406),
+        ("text/html", 406),
+    ],
+)
+@pytest.mark.parametrize("streamed", [False, True], ids=["json", "stream"])
+def test_accept_is_checked_as_the_document_says(
+    server: FakeCohereServer, accept: str | None, status: int, streamed: bool
+) -> None:
+    """The document lists only application/json for /v2/chat (streams included), so a validator of
+    it answers 406 to an Accept that admits nothing else, before looking at anything more."""
+    server.script(Scenario(text="ok"))
+    headers = {"authorization": "Bearer k-123"}
+    if accept is not None:
+        headers["accept"] = accept
+    response = httpx2.post(server.base_url + "/v2/chat", json={**CHAT, "stream": streamed}, headers=headers, timeout=5)
+    assert response.status_code == status, response.text
+    if status == 406:
+        assert "Accept" in response.json()["message"]
+    else:
+        assert response.headers["content-type"].startswith("text/event-stream" if streamed else "application/json")
+
+
 def test_content_filter_uses_v1_finish_reason(spec: Mapping[str, Any]) -> None:
     """The one deliberate departure: v2 has no safety finish, so the fake sends v1's value."""
     body = render_response(Scenario(text="no", finish="content_filter"))
@@ -195,7 +233,8 @@ def test_stream_framing(server: FakeCohereServer) -> None:
     assert names.index("tool-plan-delta") < names.index("tool-call-start")
     end = frames[-1][1]["delta"]
     assert end["finish_reason"] == "TOOL_CALL"
-    assert end["usage"]["tokens"] == {"input_tokens": 12, "output_tokens": 7}
+    assert end["usage"]["billed_units"] == {"input_tokens": 12, "output_tokens": 7}
+    assert end["usage"]["tokens"] == {"input_tokens": 12 + TEMPLATE_TOKENS, "output_tokens": 7}
 
 
 def test_thinking_block_and_cached_usage(server: FakeCohereServer) -> None:
@@ -205,8 +244,8 @@ def test_thinking_block_and_cached_usage(server: FakeCohereServer) -> None:
     assert starts == ["thinking", "text"]
     body = post(server, "/v2/chat", CHAT).json()
     assert body["usage"] == {
-        "billed_units": {"input_tokens": 52, "output_tokens": 5},
-        "tokens": {"input_tokens": 500, "output_tokens": 5},
+        "billed_units": {"input_tokens": 500, "output_tokens": 5},
+        "tokens": {"input_tokens": 566, "output_tokens": 5},  # the prompt template is counted, not billed
         "cached_tokens": 448,
     }
 

@@ -31,6 +31,44 @@ class _XFailedWithoutReason(ProviderConformance):
         """Marked without saying why."""
 
 
+class _XFailedForAFlag(ProviderConformance):
+    @pytest.mark.xfail(reason="this provider has no safety stop", strict=True)
+    async def test_content_filter_finish(self) -> None:  # type: ignore[override]
+        """Marked, where a flag says it."""
+
+
+class _XFailedWithTheFlagOff(_XFailedForAFlag):
+    supports_content_filter_finish = False
+
+
+class _XFailedWithoutIds(ProviderConformance):
+    @pytest.mark.xfail(reason="answers carry no id", strict=True)
+    async def test_generate_text(self) -> None:  # type: ignore[override]
+        """The whole test xfailed for one check."""
+
+
+def test_an_xfail_standing_in_for_a_capability_flag_is_a_violation() -> None:
+    """A provider without a capability sets its flag (the test skips, or leaves the check out,
+    with the reason); an xfail would hide every other check of the test."""
+    found = violations(_XFailedForAFlag, ProviderConformance)
+    assert len(found) == 1
+    assert "test_content_filter_finish is xfailed" in found[0]
+    assert "supports_content_filter_finish = False" in found[0]
+    assert violations(_XFailedWithTheFlagOff, ProviderConformance) == []
+    (only,) = violations(_XFailedWithoutIds, ProviderConformance)
+    assert "supports_response_ids = False" in only
+
+
+def test_every_capability_flag_is_known() -> None:
+    """covered_by names real capability flags."""
+    flagged = {
+        name: getattr(fn, "__conformance_flags__", ()) for name, fn in standard_tests(ProviderConformance).items()
+    }
+    named = {flag for flags in flagged.values() for flag in flags}
+    assert {"supports_response_ids", "supports_content_filter_finish", "supports_retry_after"} <= named
+    assert all(isinstance(getattr(ProviderConformance, flag), bool) for flag in named)
+
+
 def test_deleting_a_standard_test_is_a_violation() -> None:
     found = violations(_Deleted, ProviderConformance)
     assert len(found) == 1

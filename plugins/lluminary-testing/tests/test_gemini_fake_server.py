@@ -184,12 +184,31 @@ def test_last_text_piece_rides_with_the_finish_reason(server: FakeGeminiServer) 
 
 
 def test_stream_without_alt_sse_is_a_json_array(server: FakeGeminiServer) -> None:
+    """Written as it goes, like the real API: ``[{`` first, each further chunk after
+    ``\\r\\n,\\r\\n``, ``\\r\\n]`` last, every chunk pretty-printed."""
     server.script(Scenario(text=["a", "b", "c"]))
     response = post(server, STREAM, HELLO)
-    chunks = json.loads(response.text)
+    assert response.headers["content-type"] == "application/json; charset=UTF-8"
+    text = response.text
+    assert text.startswith("[{\n  ")
+    assert text.count("\r\n,\r\n{\n") == 2
+    assert text.endswith("}\r\n]")
+    chunks = json.loads(text)
     assert isinstance(chunks, list)
     assert len(chunks) == 3
     check_response(chunks[-1], final=True)
+
+
+def test_array_streams_ignore_alt_sse(server: FakeGeminiServer) -> None:
+    """``array_streams``: what a proxy that drops ``alt=sse`` gets back, errors included."""
+    server.array_streams = True
+    server.script(Scenario(text=["a", "b"]), ErrorScenario("server", in_stream=True))
+    chunks = json.loads(post(server, STREAM, HELLO, alt="sse").text)
+    assert len(chunks) == 2
+    check_response(chunks[-1], final=True)
+    first, error = json.loads(post(server, STREAM, HELLO, alt="sse").text)
+    assert first["candidates"][0]["content"]["parts"] == [{"text": "Partial"}]
+    assert error["error"]["status"] == "INTERNAL"
 
 
 @pytest.mark.parametrize(

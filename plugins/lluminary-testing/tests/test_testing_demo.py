@@ -50,3 +50,49 @@ def test_demo_console_script_exits_zero() -> None:
     result = subprocess.run([str(script), "demo"], capture_output=True, text=True, timeout=120, env=env, check=False)
     assert result.returncode == 0, result.stderr
     assert "This session" in result.stdout
+
+
+DISTRIBUTIONS = {"lluminary_openai": "lluminary-openai", "lluminary_anthropic": "lluminary-anthropic"}
+
+
+@pytest.mark.parametrize(
+    "absent", [("lluminary_anthropic",), ("lluminary_openai", "lluminary_anthropic")], ids=["one", "both"]
+)
+def test_demo_names_the_plugins_it_misses(monkeypatch: pytest.MonkeyPatch, absent: tuple[str, ...]) -> None:
+    """Without a plugin it drives, `lluminary demo` says which distributions to install (the
+    `demo` extra), exits 1, and prints no traceback; nothing was started.
+
+    Troubleshooting: the requirements are REQUIRED_PLUGINS in lluminary_testing.demo and the
+    `demo` extra in the distribution's pyproject.toml; keep them in step."""
+    import click
+    from click.testing import CliRunner
+
+    from lluminary_testing.commands import lluminary_commands
+
+    for module in absent:
+        monkeypatch.setitem(sys.modules, module, None)  # what an uninstalled module looks like to imports
+    cli = click.Group("lluminary")
+    lluminary_commands(cli)
+    result = CliRunner().invoke(cli, ["demo"])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    for module in absent:
+        assert DISTRIBUTIONS[module] in result.output
+    assert "lluminary-testing[demo]" in result.output
+    assert "LOCAL SIMULATIONS" not in result.output
+
+
+def test_the_demo_extra_declares_the_plugins() -> None:
+    """Troubleshooting: the `demo` extra in lluminary-testing's pyproject.toml must list every
+    REQUIRED_PLUGINS distribution."""
+    import re
+    import tomllib
+
+    from lluminary_testing.demo import REQUIRED_PLUGINS
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+    demo = {
+        re.split(r"[<>=!~ \[;]", requirement, maxsplit=1)[0] for requirement in project["optional-dependencies"]["demo"]
+    }
+    assert demo == set(REQUIRED_PLUGINS)

@@ -24,6 +24,12 @@ FINISH_REASONS: dict[str, sdk.FinishReason] = {
 }
 
 
+def raw_arguments(value: Any) -> str:
+    """Tool-call arguments that are not a JSON object, as text for ``raw_arguments``: a string as
+    it came, anything else as its JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def finish_reason(stop_reason: str | None, plan: Plan, has_tool_calls: bool) -> sdk.FinishReason:
     reason = FINISH_REASONS.get(stop_reason or "", "other")
     if reason == "tool_calls" and plan.json_tool is not None and not has_tool_calls:
@@ -89,9 +95,13 @@ def parse_message(data: Any, plan: Plan, provider: str) -> sdk.ChatResponse:
             if arguments is None:
                 arguments = {}
             if not isinstance(arguments, Mapping):
-                raise sdk.MalformedResponseError(
+                # Invalid JSON from the model reaches us as a string (or another non-object value):
+                # keep it whole on the error, as sdk.parse_arguments does on the streamed path.
+                error = sdk.MalformedResponseError(
                     f"tool call {name!r} input is not a JSON object: {str(arguments)[:200]!r}", provider=provider
                 )
+                error.raw_arguments = raw_arguments(arguments)
+                raise error
             flush()
             parts.append(sdk.ToolCallPart(str(block.get("id") or ""), name, dict(arguments)))
             has_tool_calls = True

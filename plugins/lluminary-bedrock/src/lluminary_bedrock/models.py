@@ -220,14 +220,17 @@ def _scaled(price: float | None, factor: float) -> float | None:
     return None if price is None else round(price * factor, 6)
 
 
+def _premium(premium: str, profile: str | None) -> float:
+    """The price factor of ``profile`` (None: in-region) under a model's premium mode."""
+    applies = (premium == "regional" and profile != "global") or (premium == "geo" and profile not in (None, "global"))
+    return _PREMIUM if applies else 1.0
+
+
 def _chat_entries(prefix: str) -> Iterable[ModelInfo]:
     for name, (window, max_out, inp, out, write, read, caps, profiles, premium) in _CHAT_TABLE.items():
         for profile in (None, *profiles):
             model_id = name if profile is None else f"{profile}.{name}"
-            premium_applies = (premium == "regional" and profile != "global") or (
-                premium == "geo" and profile not in (None, "global")
-            )
-            factor = _PREMIUM if premium_applies else 1.0
+            factor = _premium(premium, profile)
             yield ModelInfo(
                 id=f"{prefix}:{model_id}",
                 context_window=window,
@@ -263,9 +266,74 @@ def catalogue(prefixes: Iterable[str] = ("bedrock",)) -> list[ModelInfo]:
     return entries
 
 
+_BY_ID: dict[str, ModelInfo] = {m.id: m for m in catalogue()}
 _BY_BASE: dict[str, ModelInfo] = {
-    name: m for m in catalogue() if profile_prefix(name := m.id.partition(":")[2]) is None
+    name: m for m in _BY_ID.values() if profile_prefix(name := m.id.partition(":")[2]) is None
 }
+
+
+#: ARN resource types whose id names a model or a cross-region profile (``inference-profile/us.x``,
+#: ``foundation-model/x``). Application inference profiles, provisioned throughput and custom
+#: models have opaque ids: their price cannot be told from the ARN.
+_NAMED_RESOURCES = ("inference-profile", "foundation-model")
+
+
+def price_entry(model: str) -> ModelInfo | None:
+    """The catalogue entry that prices a call of ``model`` (``"bedrock:<id>"``), under that id.
+
+    An id in the catalogue is its own entry. An ARN of a foundation model or of a cross-region
+    inference profile (``arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic...``)
+    costs what the model or profile it names costs; so does a profile prefix the catalogue does
+    not list for that model (``us-gov.``), with the same regional premium as the listed
+    geographic profiles. None for an unknown model and for opaque ARNs (application inference
+    profiles, provisioned throughput, custom models): give those a price with ``Client(prices=...)``.
+    """
+    prefix, _, model_id = model.partition(":")
+    known = _BY_ID.get(model)
+    if known is not None:
+        return known
+    name = model_id
+    if model_id.startswith("arn:"):
+        resource = model_id.split(":", 5)[-1]  # inference-profile/us.anthropic.claude-...
+        kind, slash, name = resource.partition("/")
+        if not slash or kind not in _NAMED_RESOURCES:
+            return None
+        listed = _BY_ID.get(f"{prefix}:{name}")
+        if listed is not None:
+            return _renamed(listed, model)
+    base = base_model(name)
+    row = _CHAT_TABLE.get(base)
+    if row is not None:
+        profile = profile_prefix(name)
+        window, max_out, inp, out, write, read, caps, _profiles, premium = row
+        factor = _premium(premium, profile)
+        return ModelInfo(
+            id=model,
+            context_window=window,
+            max_output_tokens=max_out,
+            input_price=_scaled(inp, factor),
+            output_price=_scaled(out, factor),
+            cache_read_price=_scaled(read, factor),
+            cache_write_price=_scaled(write, factor),
+            capabilities=caps,
+        )
+    embedding = _BY_BASE.get(base)
+    return _renamed(embedding, model) if embedding is not None and embedding.kind == "embedding" else None
+
+
+def _renamed(info: ModelInfo, model: str) -> ModelInfo:
+    return ModelInfo(
+        id=model,
+        context_window=info.context_window,
+        max_output_tokens=info.max_output_tokens,
+        input_price=info.input_price,
+        output_price=info.output_price,
+        cache_read_price=info.cache_read_price,
+        cache_write_price=info.cache_write_price,
+        reasoning_price=info.reasoning_price,
+        capabilities=info.capabilities,
+        kind=info.kind,
+    )
 
 
 def lookup(model_id: str) -> ModelInfo | None:

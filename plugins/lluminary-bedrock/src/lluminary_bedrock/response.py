@@ -102,9 +102,14 @@ def converse_events(
             if arguments is None:
                 arguments = {}
             if not isinstance(arguments, Mapping):
-                raise sdk.MalformedResponseError(
+                # Invalid JSON from the model reaches us as a string: keep it whole on the error.
+                error = sdk.MalformedResponseError(
                     f"tool call {name!r} arguments are not a JSON object: {arguments!r:.200}", provider=provider
                 )
+                error.raw_arguments = (
+                    arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+                )
+                raise error
             call = sdk.ToolCallPart(str(tool.get("toolUseId") or ""), name, dict(arguments))
             yield sdk.ToolCallStart(tool_index, call.id, call.name)
             if call.arguments:

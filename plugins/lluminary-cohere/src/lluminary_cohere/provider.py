@@ -21,6 +21,8 @@ T = TypeVar("T")
 CHAT_PATH = "/v2/chat"
 EMBED_PATH = "/v2/embed"
 TOKENIZE_PATH = "/v1/tokenize"
+#: The Accept header of a streamed chat (see :meth:`CohereProvider.stream`).
+STREAM_ACCEPT = "*/*"
 #: Cohere's limits: texts per ``/v2/embed`` call, characters per ``/v1/tokenize`` call.
 EMBED_BATCH = 96
 TOKENIZE_CHARS = 65_536
@@ -65,48 +67,49 @@ class CohereProvider(sdk.HTTPProvider):
     async def stream(self, request: sdk.ChatRequest) -> AsyncIterator[sdk.StreamEvent]:
         endpoint = self.endpoint(request)
         body = chat_body(request, stream=True, own=self.prefixes)
-        headers = {**endpoint.headers, "accept": "text/event-stream"}
+        # What Cohere's Python SDK sends for a streamed chat (it sets no Accept; httpx says */*):
+        # Cohere's OpenAPI document lists only application/json for /v2/chat, so a validator of it
+        # refuses text/event-stream alone with a 406.
+        headers = {**endpoint.headers, "accept": STREAM_ACCEPT}
         name = request.provider
         parser = StreamParser(request.model_name, name)
         cut = False
         async with endpoint.stream(CHAT_PATH, body, headers=headers) as answer:
-            try:
-                if answer.content_type.partition(";")[0].strip().lower() == "application/json":
-                    # A whole answer where a stream was asked for (a buffering proxy): replay it.
-                    for event in _replay(await answer.read(), parser):
+            if answer.content_type.partition(";")[0].strip().lower() == "application/json":
+                # A whole answer where a stream was asked for (a buffering proxy): replay it.
+                for event in _replay(await answer.read(), parser):
+                    yield event
+                return
+            # The framing is told by the first bytes: SSE, or newline-delimited JSON (API v1's).
+            chunks = answer.aiter_bytes()
+            head = b""
+            async for chunk in chunks:
+                head += chunk
+                if head.strip():
+                    break
+            if head.lstrip()[:1] == b"{":
+                # The decoder raises MalformedResponseError on a line that is not UTF-8.
+                lines = sdk.LineDecoder(name)
+                for line in lines.feed(head):
+                    for event in parser.feed(line):
                         yield event
-                    return
-                # The framing is told by the first bytes: SSE, or newline-delimited JSON (API v1's).
-                chunks = answer.aiter_bytes()
-                head = b""
                 async for chunk in chunks:
-                    head += chunk
-                    if head.strip():
-                        break
-                if head.lstrip()[:1] == b"{":
-                    lines = sdk.LineDecoder()
-                    for line in lines.feed(head):
+                    for line in lines.feed(chunk):
                         for event in parser.feed(line):
                             yield event
-                    async for chunk in chunks:
-                        for line in lines.feed(chunk):
-                            for event in parser.feed(line):
-                                yield event
-                    for line in lines.flush():
-                        for event in parser.feed(line):
-                            yield event
-                else:
-                    decoder = sdk.SSEDecoder()
-                    for frame in decoder.feed(head):
+                for line in lines.flush():
+                    for event in parser.feed(line):
+                        yield event
+            else:
+                decoder = sdk.SSEDecoder()
+                for frame in decoder.feed(head):
+                    for event in parser.feed(frame.data, frame.event):
+                        yield event
+                async for chunk in chunks:
+                    for frame in decoder.feed(chunk):
                         for event in parser.feed(frame.data, frame.event):
                             yield event
-                    async for chunk in chunks:
-                        for frame in decoder.feed(chunk):
-                            for event in parser.feed(frame.data, frame.event):
-                                yield event
-                    cut = decoder.flush()
-            except UnicodeDecodeError as exc:
-                raise sdk.MalformedResponseError(f"the stream is not valid UTF-8: {exc}", provider=name) from None
+                cut = decoder.flush()
         if not parser.finished:
             where = "in the middle of an event" if cut else "before its message-end event"
             raise sdk.APIConnectionError(f"the stream ended {where}", provider=name)
@@ -178,7 +181,8 @@ def _replay(content: bytes, parser: StreamParser) -> Iterable[sdk.StreamEvent]:
     try:
         body = sdk.loads(content)
     except ValueError:
-        return [event for line in content.splitlines() if line.strip() for event in parser.feed(line.decode("utf-8"))]
+        lines = sdk.LineDecoder(parser.provider)
+        return [event for line in (*lines.feed(content), *lines.flush()) for event in parser.feed(line)]
     if isinstance(body, Mapping) and "type" in body:
         return parser.feed(content.decode("utf-8"))
     events = list(events_from_body(body, parser.model, parser.provider))

@@ -36,20 +36,33 @@ def finish_reason(raw: str | None, *, has_tool_calls: bool) -> sdk.FinishReason:
     return sdk.finish_reason_of(has_tool_calls, FINISH_REASONS.get(raw.upper(), "other"))
 
 
+#: The keys of Cohere's usage object (``usage`` of a chat answer, ``meta`` of an embed answer).
+USAGE_KEYS = ("billed_units", "tokens", "cached_tokens")
+
+
 def usage(raw: Any) -> sdk.Usage:
-    """``usage.tokens`` (everything the model read and wrote) when present, else ``billed_units``;
-    ``cached_tokens`` is the cache-read part of the input."""
+    """The usage that prices the call: Cohere's ``billed_units`` (what the bill counts), else
+    ``tokens`` when an answer has no billed units. ``tokens`` also counts the prompt template
+    Cohere wraps every request in (66 tokens for a bare prompt in the API reference's example)
+    and is not billed; it stays in ``details`` with the rest of the usage object as it came.
+    ``cached_tokens`` is the cache-read part of the input, capped at the billed input: Cohere
+    counts it over the whole templated prompt and publishes no separate cache price, so the
+    cost is the same either way."""
     if not isinstance(raw, Mapping):
         return sdk.Usage()
-    counts = raw.get("tokens")
+    counts = raw.get("billed_units")
     if not isinstance(counts, Mapping) or not counts:
-        counts = raw.get("billed_units")
+        counts = raw.get("tokens")
     if not isinstance(counts, Mapping):
         counts = {}
     input_tokens = _int(counts.get("input_tokens"))
     cached = min(_int(raw.get("cached_tokens")), input_tokens)
+    details = {key: raw[key] for key in USAGE_KEYS if key in raw}
     return sdk.Usage(
-        input_tokens=input_tokens, output_tokens=_int(counts.get("output_tokens")), cache_read_tokens=cached
+        input_tokens=input_tokens,
+        output_tokens=_int(counts.get("output_tokens")),
+        cache_read_tokens=cached,
+        details=details,
     )
 
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -116,6 +117,25 @@ def vertex_embed_content(text: str, config: Mapping[str, Any]) -> dict[str, Any]
     if config:
         body["embedContentConfig"] = dict(config)
     return body
+
+
+# --------------------------------------------------------------------------- usage
+
+#: Characters outside ASCII and the Latin supplements and extensions: about a token each.
+_WIDE = re.compile(r"[^\x00-\u024f]")
+
+
+def estimate_tokens(texts: Sequence[str]) -> int:
+    """Input tokens of ``texts``, estimated offline for an answer that reports none (the Gemini
+    API's embedding answers): about four characters a token for Latin script, Google's rule of
+    thumb, and one a character for other scripts (CJK, ...), at least one a text. It leans high
+    rather than low, since it feeds budgets; counting exactly would cost a ``countTokens``
+    request per call."""
+    total = 0
+    for text in texts:
+        wide = len(_WIDE.findall(text))
+        total += max(1, -(-(len(text) - wide) // 4) + wide) if text else 0
+    return total
 
 
 # --------------------------------------------------------------------------- shared

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, ClassVar
@@ -36,6 +37,7 @@ from .config import (
     vertex_model_path,
 )
 from .errors import error_object, from_error_object, from_http
+from .framing import stream_chunks
 from .request import build_body, count_tokens_body
 from .response import ResponseParser
 
@@ -121,24 +123,19 @@ class _GoogleProvider(sdk.HTTPProvider, abc.ABC):
         target = await self.target(endpoint, request, options)
         parser = ResponseParser(provider, request.model_name)
         url = target.url("streamGenerateContent") + "?alt=sse"
-        async with endpoint.stream(url, body, headers=target.headers) as answer:
-            async for data in answer.sse_data():
-                if not data:
-                    continue
-                try:
-                    chunk = sdk.loads(data)
-                except ValueError:
-                    raise sdk.MalformedResponseError(
-                        f"a stream frame is not JSON: {data[:200]!r}", provider=provider
-                    ) from None
+        # Server-sent events as asked, or the JSON array the API sends when alt=sse is lost (a
+        # proxy that drops it); an unreadable body is a MalformedResponseError.
+        async with (
+            endpoint.stream(url, body, headers=target.headers) as answer,
+            contextlib.aclosing(stream_chunks(answer, provider)) as chunks,
+        ):
+            async for chunk in chunks:
                 if isinstance(chunk, dict) and "error" in chunk:
                     err = error_object(chunk)
                     if err is not None:
                         raise from_error_object(err, status=None, provider=provider)
                 for event in parser.feed(chunk):
                     yield event
-            if answer.truncated:
-                raise sdk.APIConnectionError("the stream was cut off in the middle of an event", provider=provider)
         if not parser.finished:
             raise sdk.APIConnectionError(
                 "the stream ended before the model finished (no finishReason)", provider=provider
@@ -169,7 +166,14 @@ class _GoogleProvider(sdk.HTTPProvider, abc.ABC):
             return sdk.EmbedResponse([], request.model_name, request.provider)
         target = await self.target(endpoint, request, options)
         vectors, tokens = await self._embed(endpoint, target, request, config)
-        return sdk.EmbedResponse(vectors, request.model_name, request.provider, sdk.Usage(input_tokens=tokens))
+        if tokens:
+            usage = sdk.Usage(input_tokens=tokens)
+        else:
+            # The answers counted nothing (the Gemini API's never do): estimate offline, so the
+            # call is priced and counted against a budget; details says it is an estimate.
+            estimate = embeddings.estimate_tokens(request.inputs)
+            usage = sdk.Usage(input_tokens=estimate, details={"estimated_input_tokens": estimate})
+        return sdk.EmbedResponse(vectors, request.model_name, request.provider, usage)
 
     async def _embed(
         self, endpoint: sdk.Endpoint, target: Target, request: sdk.EmbedRequest, config: Mapping[str, Any]

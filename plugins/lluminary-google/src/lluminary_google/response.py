@@ -363,9 +363,12 @@ class ResponseParser:
         if args is None:
             args = {}
         if not isinstance(args, dict):
-            raise MalformedResponseError(
-                f"function call {name!r} has arguments that are not an object: {args!r}", provider=self.provider
+            # Arguments the model wrote as invalid JSON come as a string: keep them whole.
+            error = MalformedResponseError(
+                f"function call {name!r} has arguments that are not an object: {args!r:.200}", provider=self.provider
             )
+            error.raw_arguments = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+            raise error
         index = self.tool_index
         self.tool_index += 1
         call_id = call.get("id") or f"{SYNTHETIC_ID_PREFIX}{self.id or 'x'}_{index}"

@@ -122,7 +122,11 @@ class LineParser:
         elif arguments is None:
             text, parsed = "", {}
         else:
-            raise sdk.MalformedResponseError(f"tool call {name!r} arguments are not a JSON object", provider=NAME)
+            error = sdk.MalformedResponseError(
+                f"tool call {name!r} arguments are not a JSON object: {arguments!r:.200}", provider=NAME
+            )
+            error.raw_arguments = json.dumps(arguments, ensure_ascii=False)
+            raise error
         raw_id = call.get("id")
         call_id = str(raw_id) if raw_id else synthetic_id(self._calls, name, parsed)
         if raw_id:

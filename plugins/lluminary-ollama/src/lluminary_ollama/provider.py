@@ -22,6 +22,7 @@ from lluminary.sdk import (
     EmbedResponse,
     Endpoint,
     HTTPProvider,
+    LineDecoder,
     LluminaryError,
     MalformedResponseError,
     ModelInfo,
@@ -66,11 +67,11 @@ class OllamaProvider(HTTPProvider):
         answer = await _reach(endpoint, endpoint.post_json(CHAT_PATH, wire.chat_body(request, stream=False)))
         parser = LineParser()
         out: list[StreamEvent] = []
-        text = answer.content.decode("utf-8", "replace").strip()
-        # A server that streamed anyway: read every line.
-        for line in text.splitlines() if "\n" in text else (text,):
-            if line.strip():
-                parser.line(_loads(line), out, line)
+        # One object, or (a server that streamed anyway) every line of an NDJSON body; a line that
+        # is not UTF-8 is a MalformedResponseError, raised by the decoder.
+        lines = LineDecoder(NAME)
+        for line in (*lines.feed(answer.content), *lines.flush()):
+            parser.line(_loads(line), out, line)
         if not parser.done:
             raise MalformedResponseError("the answer never said done: true", provider=NAME)
         parser.finish(out)

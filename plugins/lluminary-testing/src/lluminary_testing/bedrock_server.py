@@ -503,6 +503,15 @@ def wire_usage(usage: Usage) -> dict[str, Any]:
     return out
 
 
+def _arguments(raw: str) -> Any:
+    """A tool call's ``input`` document; arguments that are not valid JSON go out as the string the
+    model wrote (it cannot be an object: the client must notice)."""
+    try:
+        return json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        return raw
+
+
 def content_blocks(scenario: Scenario) -> list[dict[str, Any]]:
     """The finished message's content, in the order the blocks are streamed."""
     blocks: list[dict[str, Any]] = []
@@ -516,7 +525,7 @@ def content_blocks(scenario: Scenario) -> list[dict[str, Any]]:
     if scenario.full_text and not scenario.text_after_tools:
         blocks.append({"text": scenario.full_text})
     for call in scenario.tool_calls:
-        arguments = json.loads(call.arguments) if call.arguments.strip() else {}
+        arguments = _arguments(call.arguments)
         blocks.append({"toolUse": {"toolUseId": call.id, "name": call.name, "input": arguments}})
     if scenario.full_text and scenario.text_after_tools:
         blocks.append({"text": scenario.full_text})

@@ -7,8 +7,8 @@ skeleton), per content block ``content-start`` / ``content-delta`` / ``content-e
 blocks for reasoning, ``text`` blocks for text), ``tool-plan-delta`` (the plan the model writes
 before calling tools), per call ``tool-call-start`` (one object under ``tool_calls``, arguments
 empty) / ``tool-call-delta`` / ``tool-call-end``, ``citation-start`` / ``citation-end``, and
-``message-end`` with the finish reason and usage (``billed_units``, ``tokens`` and
-``cached_tokens``).
+``message-end`` with the finish reason and usage (``billed_units``, what the call is billed;
+``tokens``, which also counts Cohere's prompt template; and ``cached_tokens``).
 
 A scenario's reasoning is rendered as the model's ``tool_plan`` when it calls tools and as a
 ``thinking`` content block otherwise (:class:`CohereScenario` can force either, and adds
@@ -26,8 +26,12 @@ after some text.
 scripted error or raw reply. Like the real API the server rejects, before answering, what the
 real API rejects: no bearer key, no model, malformed messages, a tool message answering no earlier
 tool call, ``tool_choice`` without tools, an embed call without ``input_type`` or with more than 96
-texts, a tokenize text outside 1..65536 characters. With nothing scripted, chat echoes the last
-user text back.
+texts, a tokenize text outside 1..65536 characters. It also answers ``406 Not Acceptable`` to an
+``Accept`` header that admits none of what Cohere's OpenAPI document says the route answers
+(``application/json`` only, streams included: the document does not describe them), as a
+validator of that document does; ``Accept: text/event-stream`` alone is refused, while ``*/*``
+(what Cohere's Python SDK sends), ``application/json, text/event-stream`` or no ``Accept`` pass.
+With nothing scripted, chat echoes the last user text back.
 """
 
 from __future__ import annotations
@@ -55,6 +59,12 @@ TOKENIZE_MAX_CHARS = 65_536
 DEFAULT_DIMENSIONS = {"embed-v4.0": 1536, "embed-english-light-v3.0": 384, "embed-multilingual-light-v3.0": 384}
 EMBED_INPUT_TYPES = ("search_document", "search_query", "classification", "clustering", "image")
 EMBEDDING_TYPES = ("float", "int8", "uint8", "binary", "ubinary", "base64")
+#: What Cohere's OpenAPI document (shared/specs/cohere-openapi.yaml) says each route answers with 200.
+RESPONSE_MEDIA_TYPES: dict[str, tuple[str, ...]] = {
+    CHAT_PATH: ("application/json",),
+    EMBED_PATH: ("application/json",),
+    TOKENIZE_PATH: ("application/json",),
+}
 
 #: unified finish reason -> Cohere ``finish_reason``
 FINISH_REASONS = {
@@ -171,6 +181,11 @@ class FakeCohereServer(FakeServer):
         if not self.validate:
             return None
         trace = self._next_trace()
+        accept = request.headers.get("accept")
+        produced = RESPONSE_MEDIA_TYPES.get(request.path, ())
+        if accept is not None and produced and not acceptable(accept, produced):
+            message = f"no response of {request.path} matches Accept: {accept} (it answers {', '.join(produced)})"
+            return error_reply(406, message, trace)
         auth = request.headers.get("authorization", "")
         if not auth.lower().startswith("bearer ") or not auth[7:].strip():
             return error_reply(401, "no api key supplied", trace, with_id=False)
@@ -199,6 +214,31 @@ class _Tokenize:
 
 
 # --------------------------------------------------------------------------- request checks
+
+
+def acceptable(accept: str, produced: Sequence[str]) -> bool:
+    """Whether an ``Accept`` header admits one of the ``produced`` media types (RFC 9110 12.5.1:
+    media ranges with wildcards, parameters ignored, ``q=0`` refuses)."""
+    for media_range in accept.split(","):
+        kind, *params = (piece.strip() for piece in media_range.split(";"))
+        if not kind:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
+            continue
+        wanted_type, _, wanted_sub = kind.lower().partition("/")
+        for media in produced:
+            media_type, _, media_sub = media.partition("/")
+            if wanted_type in ("*", media_type) and wanted_sub in ("*", media_sub):
+                return True
+    return False
 
 
 def chat_problem(body: Mapping[str, Any]) -> str | None:
@@ -306,15 +346,18 @@ def finish_reason(scenario: Scenario) -> str:
     return finish_of(scenario, FINISH_REASONS, "COMPLETE", "STOP_SEQUENCE")
 
 
+#: Tokens of the prompt template Cohere wraps a bare prompt in: counted in ``usage.tokens``, never
+#: billed (the API reference's example answer: 5 billed input tokens, 71 tokens).
+TEMPLATE_TOKENS = 66
+
+
 def wire_usage(usage: Usage) -> dict[str, Any]:
-    """The unified usage as Cohere reports it: ``tokens`` counts everything, ``billed_units``
-    leaves out the cached part of the input, ``cached_tokens`` is that part."""
+    """The unified usage as Cohere reports it: ``billed_units`` is what the call is billed (the
+    scenario's counts), ``tokens`` adds the prompt template (:data:`TEMPLATE_TOKENS`) to the
+    input, ``cached_tokens`` is the part of the input read from the cache."""
     out: dict[str, Any] = {
-        "billed_units": {
-            "input_tokens": max(usage.input_tokens - usage.cache_read_tokens, 0),
-            "output_tokens": usage.output_tokens,
-        },
-        "tokens": {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens},
+        "billed_units": {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens},
+        "tokens": {"input_tokens": usage.input_tokens + TEMPLATE_TOKENS, "output_tokens": usage.output_tokens},
     }
     if usage.cache_read_tokens:
         out["cached_tokens"] = usage.cache_read_tokens
@@ -519,7 +562,10 @@ __all__ = [
     "CHAT_PATH",
     "EMBED_PATH",
     "TOKENIZE_PATH",
+    "RESPONSE_MEDIA_TYPES",
+    "TEMPLATE_TOKENS",
     "CohereScenario",
+    "acceptable",
     "FakeCohereServer",
     "render_embeddings",
     "render_error",

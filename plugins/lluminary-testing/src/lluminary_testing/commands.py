@@ -12,9 +12,14 @@ def demo_command() -> None:
     """Run the offline end-to-end demo: a streamed chat, a tool-call round trip, embeddings, a
     cache hit, and the session's cost, against local simulations of the OpenAI and Anthropic APIs
     on loopback."""
+    import click
+
     from . import demo
 
-    demo.run(sys.stdout)
+    try:
+        demo.run(sys.stdout)
+    except demo.MissingPlugins as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @hookimpl

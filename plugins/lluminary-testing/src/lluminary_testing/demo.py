@@ -4,10 +4,15 @@ It starts local simulations of the OpenAI and Anthropic APIs on loopback (this p
 servers, speaking the real wire formats) and drives them through the ordinary client: the real
 ``lluminary-openai`` and ``lluminary-anthropic`` plugins, real HTTP, real SSE, the kernel's cache
 and cost accounting. Nothing leaves the machine and no API key is needed.
+
+Those two plugins are its requirements (``pip install "lluminary-testing[demo]"``); without one,
+:func:`run` raises :class:`MissingPlugins` naming the distributions to install, before it starts
+anything.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import sys
 import time
@@ -24,6 +29,8 @@ CHAT_MODEL = "openai:gpt-4o-mini"
 TOOL_MODEL = "anthropic:claude-haiku-4-5"
 EMBED_MODEL = "openai:text-embedding-3-small"
 DEMO_KEY = "sk-demo-local-simulation-0000"
+#: The distributions the demo drives (the ``demo`` extra), and the module each one installs.
+REQUIRED_PLUGINS = {"lluminary-openai": "lluminary_openai", "lluminary-anthropic": "lluminary_anthropic"}
 QUESTION = "In one sentence: why does a streaming API feel faster?"
 ANSWER = (
     "Because the first words arrive as soon as the model writes them, ",
@@ -31,6 +38,25 @@ ANSWER = (
     "while the rest of the answer ",
     "is still being generated.",
 )
+
+
+class MissingPlugins(RuntimeError):
+    """A plugin the demo drives is not installed; ``distributions`` names what to install."""
+
+    def __init__(self, distributions: list[str]) -> None:
+        self.distributions = distributions
+        names = " and ".join(distributions)
+        super().__init__(
+            f"lluminary demo drives the OpenAI and Anthropic plugins, and {names} "
+            f"{'is' if len(distributions) == 1 else 'are'} not installed. Install "
+            f"{'it' if len(distributions) == 1 else 'them'} with: pip install {' '.join(distributions)} "
+            '(or pip install "lluminary-testing[demo]")'
+        )
+
+
+def missing_plugins() -> list[str]:
+    """The distributions of :data:`REQUIRED_PLUGINS` that are not installed."""
+    return [dist for dist, module in REQUIRED_PLUGINS.items() if importlib.util.find_spec(module) is None]
 
 
 def get_weather(city: str) -> str:
@@ -84,7 +110,11 @@ def _servers() -> Iterator[tuple[FakeServer, FakeServer]]:
 
 
 def run(out: TextIO = sys.stdout) -> None:
-    """Run the demo, printing to ``out``."""
+    """Run the demo, printing to ``out``; :class:`MissingPlugins` when a plugin it drives is not
+    installed."""
+    missing = missing_plugins()
+    if missing:
+        raise MissingPlugins(missing)
     import lluminary
     from lluminary import Client, TextDelta, ToolCallDelta, ToolCallEnd, ToolCallStart
 

@@ -6,7 +6,10 @@ Routes, under any base path (``/v1beta`` for the Gemini API, ``/v1`` for Vertex 
   ``GenerateContentResponse``;
 * ``models/{m}:streamGenerateContent?alt=sse`` — the same as data-only server-sent events, one whole
   ``GenerateContentResponse`` per event, ``\\r\\n`` line ends, no event names and no ``[DONE]``;
-  without ``alt=sse`` the chunks come as one JSON array, as the real API sends them;
+  without ``alt=sse`` the chunks come as one JSON array written as it goes, as the real API sends
+  them (``[{...}``, then ``\\r\\n,\\r\\n{...}`` per chunk, then ``\\r\\n]``, each chunk
+  pretty-printed); :attr:`FakeGeminiServer.array_streams` answers every stream that way, as behind a
+  proxy that drops ``alt=sse``;
 * ``models/{m}:countTokens`` — ``{"totalTokens": N}`` computed from the body;
 * ``models/{m}:embedContent`` / ``:batchEmbedContents`` (and Vertex's ``:predict``) — deterministic
   vectors.
@@ -179,13 +182,24 @@ class FakeGeminiServer(FakeServer):
 
     ``validate`` (default on) rejects requests the real API would reject, with the real status and
     error body. ``call_ids`` (default on) puts the scenario's call ids on ``functionCall`` parts;
-    turn it off to get calls without ids, as the Gemini API often sends them.
+    turn it off to get calls without ids, as the Gemini API often sends them. ``array_streams``
+    (default off) answers every ``streamGenerateContent`` with the JSON-array framing, as the API
+    does when ``alt=sse`` is lost on the way (a proxy that drops the query parameter).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, validate: bool = True, call_ids: bool = True) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        validate: bool = True,
+        call_ids: bool = True,
+        array_streams: bool = False,
+    ) -> None:
         super().__init__(host, port)
         self.validate = validate
         self.call_ids = call_ids
+        self.array_streams = array_streams
         self._ids = itertools.count(1)
 
     # ---- scripting
@@ -213,8 +227,10 @@ class FakeGeminiServer(FakeServer):
             return item
         route = PATH.match(request.path)
         method = route["method"] if route else ""
+        array = not self.sse_asked(request)
         if isinstance(item, ErrorScenario):
-            return render_error(item, streamed=method == "streamGenerateContent", vertex=_is_vertex(route))
+            streamed = method == "streamGenerateContent"
+            return render_error(item, streamed=streamed, vertex=_is_vertex(route), array=array)
         if isinstance(item, _Utility) or (isinstance(item, Scenario) and method not in CHAT_METHODS):
             rejected = self.check(request, route)
             return rejected if rejected is not None else self.utility(request, method)
@@ -227,15 +243,16 @@ class FakeGeminiServer(FakeServer):
                 stream_chunks(item, call_ids=self.call_ids, model=model, stream_arguments=_streams_arguments(request))
             )
             if method == "streamGenerateContent":
-                if "sse" in request.query.get("alt", []):
+                if not array:
                     frames = [sse_frame(c) for c in chunks]
                     if item.malformed:
                         frames.insert(1, b'data: {"candidates": [{"content": \r\n\r\n')
                     reply = Reply(200, {"content-type": "text/event-stream"}, frames, stream=True)
                 else:
-                    reply = Reply(
-                        200, {"content-type": "application/json; charset=UTF-8"}, json_array(chunks), stream=True
-                    )
+                    elements = json_array(chunks)
+                    if item.malformed:  # an element whose braces balance but whose JSON does not parse
+                        elements.insert(1, b'\r\n,\r\n{\n  "candidates": [{"content": }]\n}')
+                    reply = Reply(200, ARRAY_HEADERS, elements, stream=True)
             else:
                 raw = json.dumps(
                     render_response(item, call_ids=self.call_ids, model=model), ensure_ascii=False, indent=2
@@ -246,6 +263,10 @@ class FakeGeminiServer(FakeServer):
                 reply = Reply(200, {"content-type": "application/json; charset=UTF-8"}, (data,))
             return reply.with_fault(item.fault)
         raise TypeError(f"{type(self).__name__} cannot render {item!r}")
+
+    def sse_asked(self, request: RecordedRequest) -> bool:
+        """Whether a stream is answered as server-sent events: ``alt=sse`` reached the server."""
+        return "sse" in request.query.get("alt", []) and not self.array_streams
 
     def utility(self, request: RecordedRequest, method: str) -> Reply:
         """countTokens and the embedding routes."""
@@ -610,13 +631,19 @@ def sse_frame(chunk: Mapping[str, Any]) -> bytes:
     return b"data: " + json.dumps(chunk, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\r\n\r\n"
 
 
+#: The headers of a stream answered without ``alt=sse``.
+ARRAY_HEADERS = {"content-type": "application/json; charset=UTF-8"}
+
+
 def json_array(chunks: Sequence[Mapping[str, Any]]) -> list[bytes]:
-    """The chunks as the pretty-printed JSON array the real API streams without ``alt=sse``."""
+    """The chunks as the JSON array the real API streams without ``alt=sse``, one piece per chunk
+    as it is written: ``[{...}``, then ``\\r\\n,\\r\\n{...}`` for each further chunk, then
+    ``\\r\\n]``; each chunk pretty-printed (two-space indent, ``\\n`` inside)."""
     out = []
     for n, chunk in enumerate(chunks):
         text = json.dumps(chunk, ensure_ascii=False, indent=2)
-        out.append((("[" if n == 0 else ",\r\n") + text).encode("utf-8"))
-    out.append(b"]")
+        out.append((("[" if n == 0 else "\r\n,\r\n") + text).encode("utf-8"))
+    out.append(b"\r\n]" if out else b"[]")
     return out
 
 
@@ -647,8 +674,11 @@ def error_reply(
     return json_reply(error_body(code, status, message, details=extra), status=code)
 
 
-def render_error(scenario: ErrorScenario, *, streamed: bool = False, vertex: bool = False) -> Reply:
-    """An :class:`ErrorScenario` the way Google answers that kind of error."""
+def render_error(
+    scenario: ErrorScenario, *, streamed: bool = False, vertex: bool = False, array: bool = False
+) -> Reply:
+    """An :class:`ErrorScenario` the way Google answers that kind of error (``array``: a stream in the
+    JSON-array framing, as without ``alt=sse``)."""
     kind = scenario.kind
     message = scenario.message
     if kind == "content_filter":
@@ -662,7 +692,7 @@ def render_error(scenario: ErrorScenario, *, streamed: bool = False, vertex: boo
             "responseId": scenario.request_id,
         }
         if streamed:
-            return Reply(200, {"content-type": "text/event-stream"}, [sse_frame(blocked)], stream=True)
+            return _stream_reply([blocked], array)
         return json_reply(blocked)
     reply = _error_for(kind, message, scenario.retry_after, vertex=vertex)
     if not scenario.in_stream:
@@ -673,7 +703,13 @@ def render_error(scenario: ErrorScenario, *, streamed: bool = False, vertex: boo
         "responseId": scenario.request_id,
     }
     error = json.loads(reply.chunks[0])
-    return Reply(200, {"content-type": "text/event-stream"}, [sse_frame(first), sse_frame(error)], stream=True)
+    return _stream_reply([first, error], array)
+
+
+def _stream_reply(chunks: Sequence[Mapping[str, Any]], array: bool) -> Reply:
+    if array:
+        return Reply(200, ARRAY_HEADERS, json_array(chunks), stream=True)
+    return Reply(200, {"content-type": "text/event-stream"}, [sse_frame(c) for c in chunks], stream=True)
 
 
 def _error_for(kind: str, scripted: str, retry_after: float | None, *, vertex: bool) -> Reply:

@@ -5,7 +5,7 @@ against the provider's fake server. See its docstring for how to subclass it.
 """
 
 from ._base import TEST_API_KEY, TIME_TOOL, WEATHER_TOOL, WireImage, WireToolResult
-from ._guard import standard_tests, violations
+from ._guard import covered_by, standard_tests, violations
 from .provider import ProviderConformance
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "WEATHER_TOOL",
     "WireImage",
     "WireToolResult",
+    "covered_by",
     "standard_tests",
     "violations",
 ]

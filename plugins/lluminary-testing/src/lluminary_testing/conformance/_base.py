@@ -110,6 +110,8 @@ class ConformanceBase:
     supports_request_ids: ClassVar[bool] = True
     #: The provider has a safety stop that maps to finish "content_filter".
     supports_content_filter_finish: ClassVar[bool] = True
+    #: Rate-limit answers say how long to wait (a ``Retry-After`` header or its like).
+    supports_retry_after: ClassVar[bool] = True
     #: Streamed tool-call arguments are the provider's raw JSON text (False: it sends parsed
     #: objects, which the provider re-serialises, so only the parsed arguments can be compared).
     streams_raw_tool_arguments: ClassVar[bool] = True

@@ -20,6 +20,7 @@ from lluminary_testing.scenario import Scenario, ToolCallSpec
 from lluminary_testing.server import FakeServer, Fault
 
 from ._base import TIME_TOOL, WEATHER_TOOL, ConformanceBase
+from ._guard import covered_by
 
 EQUIVALENCE_SCENARIOS = {
     "text": Scenario(text=["Hel", "lo, ", "wor", "ld!"]),
@@ -38,6 +39,7 @@ EQUIVALENCE_SCENARIOS = {
 
 
 class ChatTests(ConformanceBase):
+    @covered_by("supports_response_ids")
     @pytest.mark.asyncio
     async def test_generate_text(self, client: Client, server: FakeServer) -> None:
         """A non-streamed call returns the scripted text, finish reason, model, id and usage.
@@ -116,6 +118,7 @@ class ChatTests(ConformanceBase):
         for field in sorted(self.usage_fields):
             assert getattr(response.usage, field) == getattr(usage, field), f"usage.{field}"
 
+    @covered_by("supports_system_prompt")
     @pytest.mark.asyncio
     @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
     async def test_system_prompt(self, client: Client, server: FakeServer, streamed: bool) -> None:
@@ -142,6 +145,7 @@ class ChatTests(ConformanceBase):
         raw = server.last_request.body.decode("utf-8")
         assert raw.index("My name is Ada.") < raw.index("Nice to meet you, Ada.") < raw.index("Name?")
 
+    @covered_by("supports_stop_sequences")
     @pytest.mark.asyncio
     @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
     async def test_stop_sequences(self, client: Client, server: FakeServer, streamed: bool) -> None:
@@ -156,6 +160,7 @@ class ChatTests(ConformanceBase):
         assert response.finish_reason == "stop"
         assert response.text == "one, two"
 
+    @covered_by("supports_max_tokens")
     @pytest.mark.asyncio
     @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
     async def test_max_tokens_finish_length(self, client: Client, server: FakeServer, streamed: bool) -> None:
@@ -170,6 +175,7 @@ class ChatTests(ConformanceBase):
         assert response.finish_reason == "length"
         assert response.text == "Once upon a"
 
+    @covered_by("supports_content_filter_finish")
     @pytest.mark.asyncio
     @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
     async def test_content_filter_finish(self, client: Client, server: FakeServer, streamed: bool) -> None:

@@ -12,6 +12,7 @@ from lluminary_testing.scenario import Scenario, ToolCallSpec
 from lluminary_testing.server import FakeServer
 
 from ._base import WEATHER_TOOL, ConformanceBase
+from ._guard import covered_by
 
 PERSON_SCHEMA = {
     "type": "object",
@@ -26,6 +27,7 @@ PNG_1X1 = base64.b64decode(
 
 
 class ContentTests(ConformanceBase):
+    @covered_by("supports_structured_output")
     @pytest.mark.asyncio
     @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
     async def test_structured_output(self, client: Client, server: FakeServer, streamed: bool) -> None:
@@ -40,6 +42,7 @@ class ContentTests(ConformanceBase):
         assert json.loads(response.text) == {"name": "Ada", "age": 36}
         assert self.wire_json_schema(self.body(server)) == PERSON_SCHEMA
 
+    @covered_by("supports_images", "supports_image_urls")
     @pytest.mark.asyncio
     async def test_image_url(self, client: Client, server: FakeServer) -> None:
         """An image given by URL is sent next to the text of the same message.
@@ -57,6 +60,7 @@ class ContentTests(ConformanceBase):
         assert len(images) == 1
         assert images[0].url == url
 
+    @covered_by("supports_images")
     @pytest.mark.asyncio
     async def test_image_bytes(self, client: Client, server: FakeServer) -> None:
         """An image given as bytes is sent base64-encoded with its media type.
@@ -74,6 +78,7 @@ class ContentTests(ConformanceBase):
         assert images[0].data is not None
         assert base64.b64decode(images[0].data) == PNG_1X1
 
+    @covered_by("supports_reasoning")
     @pytest.mark.asyncio
     @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
     async def test_reasoning_across_tool_turn(self, client: Client, server: FakeServer, streamed: bool) -> None:

@@ -10,9 +10,11 @@ from lluminary import Client
 from lluminary_testing.server import FakeServer
 
 from ._base import ConformanceBase
+from ._guard import covered_by
 
 
 class EmbeddingTests(ConformanceBase):
+    @covered_by("supports_embeddings")
     @pytest.mark.asyncio
     async def test_embed(self, client: Client, server: FakeServer) -> None:
         """Embedding several texts returns one vector per text, in input order, of the requested

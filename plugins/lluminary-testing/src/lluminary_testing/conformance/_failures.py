@@ -24,6 +24,7 @@ from lluminary_testing.scenario import ErrorScenario, Scenario
 from lluminary_testing.server import FakeServer, Fault
 
 from ._base import ConformanceBase
+from ._guard import covered_by
 
 LONG_TEXT = [f"word{i} " for i in range(40)]
 
@@ -76,6 +77,7 @@ class FailureTests(ConformanceBase):
         assert isinstance(info.value, expected), f"got {type(info.value).__name__}, expected {expected.__name__}"
         assert "scripted stream failure" in info.value.message
 
+    @covered_by("supports_retry_after")
     @pytest.mark.asyncio
     @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
     async def test_retry_after_honoured(self, client: Client, server: FakeServer, streamed: bool) -> None:
@@ -85,6 +87,7 @@ class FailureTests(ConformanceBase):
         reads retry-after-ms / retry-after from the headers you pass it)."""
         if "rate_limit" not in self.error_kinds:
             pytest.skip(f"{self.provider}: no rate_limit error kind")
+        self.need(self.supports_retry_after, f"{self.provider}: supports_retry_after = False (no wait to honour)")
         server.script(ErrorScenario("rate_limit", retry_after=0.4), Scenario(text="finally"))
         started = time.monotonic()
         response = await self.call(streamed, client, server, "Hi")
@@ -93,6 +96,7 @@ class FailureTests(ConformanceBase):
         assert len(server.requests) == 2
         assert elapsed >= 0.35, f"retried after {elapsed:.3f}s, before the 0.4s Retry-After"
 
+    @covered_by("supports_retry_after")
     @pytest.mark.asyncio
     async def test_rate_limit_keeps_retry_after(self, client: Client, server: FakeServer) -> None:
         """When every attempt is rate limited, the RateLimitError raised says how long to wait.
@@ -101,6 +105,7 @@ class FailureTests(ConformanceBase):
         Retry-After yourself) so that RateLimitError.retry_after is set."""
         if "rate_limit" not in self.error_kinds:
             pytest.skip(f"{self.provider}: no rate_limit error kind")
+        self.need(self.supports_retry_after, f"{self.provider}: supports_retry_after = False (no wait to keep)")
         limited = ErrorScenario("rate_limit", retry_after=0.05)
         server.script(limited, limited, limited)
         with pytest.raises(RateLimitError) as info:

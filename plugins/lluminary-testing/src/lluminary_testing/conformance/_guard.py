@@ -1,13 +1,32 @@
 """The guard that keeps the standard tests standard, in the spirit of langchain-tests: a subclass
 may not delete a standard test or quietly replace it. A test that cannot pass for a provider is
-overridden with ``@pytest.mark.xfail(reason=...)`` saying why, and so stays visible in every run."""
+overridden with ``@pytest.mark.xfail(reason=...)`` saying why, and so stays visible in every run;
+but a test that checks a capability a flag describes (:func:`covered_by`) is not xfailed: the
+provider sets the flag to False and the test skips (or leaves out the check) with its reason."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import pytest
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The attribute :func:`covered_by` sets on a standard test.
+FLAGS_ATTRIBUTE = "__conformance_flags__"
+
+
+def covered_by(*flags: str) -> Callable[[F], F]:
+    """Mark a standard test as checking what the capability ``flags`` describe: a provider that
+    lacks the capability sets the flag to False, and overriding the test with an xfail instead is
+    a violation (see :func:`violations`)."""
+
+    def mark(function: F) -> F:
+        setattr(function, FLAGS_ATTRIBUTE, flags)
+        return function
+
+    return mark
 
 
 def standard_tests(base: type) -> dict[str, Any]:
@@ -44,6 +63,14 @@ def violations(cls: type, base: type) -> list[str]:
                 f"{name} is overridden without @pytest.mark.xfail(reason=...); standard tests are not "
                 "replaced, only marked as expected failures with the reason"
             )
+        elif current is not original:
+            flags: tuple[str, ...] = getattr(original, FLAGS_ATTRIBUTE, ())
+            if flags and all(getattr(cls, flag, True) for flag in flags):
+                wanted = " or ".join(f"{flag} = False" for flag in flags)
+                problems.append(
+                    f"{name} is xfailed, but a capability flag says what it checks: set {wanted} "
+                    "(the test then skips, or leaves that check out, with its reason) instead"
+                )
     return problems
 
 
@@ -53,7 +80,8 @@ class GuardTests:
 
         Troubleshooting: instead of deleting a standard test or overriding it with a weaker one,
         override it as ``@pytest.mark.xfail(reason="why this provider cannot")`` and call the
-        base test (or pass); use a capability flag when the provider lacks the feature."""
+        base test (or pass); when the provider lacks a capability a flag describes (the
+        violation names it), set that flag to False instead of xfailing."""
         from .provider import ProviderConformance
 
         problems = violations(type(self), ProviderConformance)

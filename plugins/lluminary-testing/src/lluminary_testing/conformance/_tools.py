@@ -9,6 +9,7 @@ import pytest
 from lluminary import (
     Client,
     Finish,
+    MalformedResponseError,
     Message,
     TextPart,
     ToolCallDelta,
@@ -23,6 +24,7 @@ from lluminary_testing.scenario import Scenario, ToolCallSpec
 from lluminary_testing.server import FakeServer, Fault
 
 from ._base import TIME_TOOL, WEATHER_TOOL, ConformanceBase
+from ._guard import covered_by
 
 #: Arguments with an escaped quote, a \\u escape and multi-byte characters, and the fragments a
 #: streaming provider might cut them into: mid-escape (between the backslash and the quote), mid
@@ -42,6 +44,10 @@ TRICKY_FRAGMENTS = (
 )
 
 
+#: Tool-call arguments a model cut off: not valid JSON.
+BROKEN_ARGUMENTS = '{"city": "Oslo", "days": '
+
+
 class ToolTests(ConformanceBase):
     @pytest.mark.asyncio
     @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
@@ -58,6 +64,7 @@ class ToolTests(ConformanceBase):
         assert response.finish_reason == "tool_calls"
         assert self.wire_tool_names(self.body(server)) == ["get_weather", "get_time"]
 
+    @covered_by("supports_tool_choice")
     @pytest.mark.asyncio
     @pytest.mark.parametrize("mode", ["auto", "none", "required", "tool"])
     async def test_tool_choice(self, client: Client, server: FakeServer, mode: str) -> None:
@@ -175,6 +182,27 @@ class ToolTests(ConformanceBase):
         response = await self.call(streamed, client, server, "Time?", tools=[TIME_TOOL])
         assert response.tool_calls == (ToolCallPart("call_n1", "get_time", {}),)
 
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
+    async def test_invalid_tool_arguments_keep_their_text(
+        self, client: Client, server: FakeServer, streamed: bool
+    ) -> None:
+        """Tool-call arguments that are not valid JSON raise MalformedResponseError, whose
+        raw_arguments holds them as the model wrote them (nothing is lost).
+
+        Troubleshooting: parse argument text with lluminary.sdk.parse_arguments, which sets
+        raw_arguments; where the wire carries arguments as a JSON value (an object that came
+        back as a string), set error.raw_arguments to that value's text before raising."""
+        self.need_tools()
+        if streamed:
+            self.need_streaming()
+        server.script(Scenario(tool_calls=[ToolCallSpec("call_bad1", "get_weather", BROKEN_ARGUMENTS)]))
+        with pytest.raises(MalformedResponseError) as info:
+            await self.call(streamed, client, server, "Weather in Oslo?", tools=[WEATHER_TOOL])
+        assert info.value.raw_arguments == BROKEN_ARGUMENTS
+        assert info.value.provider == self.provider
+
+    @covered_by("supports_parallel_tools")
     @pytest.mark.asyncio
     @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
     async def test_parallel_tool_calls(self, client: Client, server: FakeServer, streamed: bool) -> None:
