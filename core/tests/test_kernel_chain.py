@@ -485,6 +485,7 @@ async def test_a_budget_holds_under_a_hundred_concurrent_callers() -> None:
     assert client.cost.total == pytest.approx(client.calls * actual)
     assert 0 < outcomes.count("ok") <= int(0.05 // actual)
     assert client.reserved == 0.0  # every reservation was released
+    assert client.budget == 0.05
 
 
 async def test_a_refused_call_says_what_was_reserved() -> None:

@@ -67,7 +67,8 @@ class Client(SyncAPI, Resources):
     gets connection pools of its own. ``middleware``: steps run before the kernel's own, in order.
     ``prices``: US dollars per million tokens for models the catalogue does not price (or to
     override it): ``{"groq:llama-3.3-70b-versatile": {"input": 0.59, "output": 0.79}}``. With a
-    ``budget``, every call reserves a worst-case estimate first (see :meth:`reserve`); a model
+    ``budget``, every call reserves a worst-case estimate first (see :meth:`Ledger.reserve
+    <lluminary._ledger.Ledger.reserve>`); a model
     without a price is refused unless ``allow_unpriced=True``.
     ``deadline``: seconds a whole call may take, all attempts and fallbacks together (a stream:
     until its first event); None for no limit. A call's own ``deadline=`` overrides it.
@@ -302,6 +303,11 @@ class Client(SyncAPI, Resources):
     def calls(self) -> int:
         """Provider calls this client finished (cache hits are not calls)."""
         return self.ledger.calls
+
+    @property
+    def budget(self) -> float | None:
+        """US dollars this client may spend (None: no budget)."""
+        return self.ledger.budget
 
     @property
     def reserved(self) -> float:
