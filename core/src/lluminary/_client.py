@@ -10,12 +10,12 @@ import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Unpack, cast
 
+from ._arguments import _real
 from ._cache import CacheBackend
 from ._call import Call, Handler, Middleware, Result, compose
 from ._cost import Catalogue, prices_entry
 from ._errors import (
     LluminaryError,
-    RequestValidationError,
     UnsupportedError,
 )
 from ._ledger import DEFAULT_RESERVED_OUTPUT, Ledger
@@ -233,12 +233,8 @@ class Client(SyncAPI, Resources):
         parent_id: str | None,
         deadline: float | None = None,
     ) -> Call:
-        if deadline is not None:
-            if not isinstance(deadline, (int, float)) or isinstance(deadline, bool) or not deadline > 0:
-                raise RequestValidationError(f"deadline must be a positive number of seconds, got {deadline!r}")
-            state: dict[str, Any] | None = {"deadline": float(deadline)}
-        else:
-            state = None
+        seconds = _real("deadline", deadline, positive=True)
+        state: dict[str, Any] | None = None if seconds is None else {"deadline": float(seconds)}
         return Call(
             operation,
             request,

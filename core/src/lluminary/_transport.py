@@ -17,7 +17,7 @@ import attrs
 
 from ._errors import MalformedResponseError, ProviderError
 from ._http import default_error, request_id, transport_error
-from ._sse import LineDecoder, SSEDecoder, SSEEvent
+from ._sse import DataFrameDecoder, LineDecoder, SSEDecoder, SSEEvent
 
 if TYPE_CHECKING:
     import httpx2
@@ -177,38 +177,6 @@ class StreamAnswer:
                 yield line
         for line in decoder.flush():
             yield line
-
-
-class DataFrameDecoder:
-    """SSE ``data`` off the wire, with a fast path for one whole ``data:`` frame per chunk (what
-    OpenAI-style servers send): its text is sliced out of the bytes, with no line splitting and
-    no event object. Anything else goes through the full :class:`SSEDecoder`. Keep-alive
-    ``ping`` events are dropped."""
-
-    __slots__ = ("_decoder", "_clean")
-
-    def __init__(self) -> None:
-        self._decoder = SSEDecoder()
-        self._clean = True  # the full decoder holds no partial line, data or event name
-
-    def feed(self, chunk: bytes) -> list[str]:
-        if self._clean and chunk[-2:] == b"\n\n":
-            data = b""
-            if chunk[:6] == b"data: ":
-                data = chunk[6:-2]
-            elif chunk[:7] == b"event: " and chunk[7:12] != b"ping\n":
-                line_end = chunk.find(b"\n")
-                if chunk[line_end + 1 : line_end + 7] == b"data: ":
-                    data = chunk[line_end + 7 : -2]
-            if data and b"\n" not in data and b"\r" not in data:
-                return [data.decode("utf-8", "replace")]
-        out = [event.data for event in self._decoder.feed(chunk) if event.event != "ping"]
-        self._clean = chunk[-2:] == b"\n\n"
-        return out
-
-    def flush(self) -> bool:
-        """End of body: whether an event was left incomplete."""
-        return self._decoder.flush()
 
 
 class Transport:

@@ -87,7 +87,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "parse_arguments": ("_streaming", "parse_arguments"),
     "partial_object": ("_streaming", "partial_object"),
     "Answer": ("_transport", "Answer"),
-    "DataFrameDecoder": ("_transport", "DataFrameDecoder"),
+    "DataFrameDecoder": ("_sse", "DataFrameDecoder"),
     "ErrorMapper": ("_transport", "ErrorMapper"),
     "PoolOptions": ("_transport", "PoolOptions"),
     "StreamAnswer": ("_transport", "StreamAnswer"),
@@ -200,7 +200,12 @@ if TYPE_CHECKING:
     from ._requests import build_chat_request as build_chat_request, build_embed_request as build_embed_request
     from ._scripted import ScriptedProvider as ScriptedProvider
     from ._settings import Endpoint as Endpoint, ProviderSettings as ProviderSettings, SettingsSpec as SettingsSpec
-    from ._sse import LineDecoder as LineDecoder, SSEDecoder as SSEDecoder, SSEEvent as SSEEvent
+    from ._sse import (
+        DataFrameDecoder as DataFrameDecoder,
+        LineDecoder as LineDecoder,
+        SSEDecoder as SSEDecoder,
+        SSEEvent as SSEEvent,
+    )
     from ._store import Match as Match, StoredVector as StoredVector, VectorStore as VectorStore
     from ._streaming import (
         Accumulator as Accumulator,
@@ -213,7 +218,6 @@ if TYPE_CHECKING:
     )
     from ._transport import (
         Answer as Answer,
-        DataFrameDecoder as DataFrameDecoder,
         ErrorMapper as ErrorMapper,
         PoolOptions as PoolOptions,
         StreamAnswer as StreamAnswer,
