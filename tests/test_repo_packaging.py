@@ -45,7 +45,14 @@ PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 #: The hooks each of our distributions' entry points must carry, in a wheel installed alone.
 #: A distribution not listed here must still name at least one hook.
 PROVIDER_HOOKS = frozenset(
-    {"lluminary_generate", "lluminary_stream", "lluminary_embed", "lluminary_count_tokens", "lluminary_models"}
+    {
+        "lluminary_generate",
+        "lluminary_stream",
+        "lluminary_embed",
+        "lluminary_count_tokens",
+        "lluminary_models",
+        "lluminary_model_info",
+    }
 )
 EXPECTED_HOOKS: Mapping[str, frozenset[str]] = {
     "lluminary-openai": PROVIDER_HOOKS,

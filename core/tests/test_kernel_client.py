@@ -52,6 +52,7 @@ from lluminary._types import (
     Finish,
     Message,
     ModelInfo,
+    PriceTier,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
@@ -510,6 +511,46 @@ async def test_cost_for_snapshots_and_provider_wide_prices() -> None:
     assert approx_cost(other.cost) == pytest.approx((1.0, 1.0, 0.0, 0.0))
     assert client.model_info("scripted:m") == PRICED
     assert {m.id for m in client.models()} == {"scripted:m", "scripted:*"}
+
+
+async def test_long_prompt_tiers_price_the_whole_call() -> None:
+    """The highest tier the prompt is above prices every token of the call; missing tier prices
+    keep the base price; the budget's reservation uses the tier too."""
+    tiered = ModelInfo(
+        "scripted:m",
+        input_price=1.0,
+        output_price=2.0,
+        tiers=(PriceTier(1_000, input_price=3.0), PriceTier(100, input_price=1.5, output_price=4.0)),
+    )
+    client, _, _ = make(
+        reply(usage=Usage(100, 10)), reply(usage=Usage(101, 10)), reply(usage=Usage(5_000, 10)), models=(tiered,)
+    )
+    at_limit, over, far_over = [await client.agenerate("scripted:m", "Hi") for _ in range(3)]
+    assert approx_cost(at_limit.cost) == pytest.approx((100e-6, 20e-6, 0.0, 0.0))
+    assert approx_cost(over.cost) == pytest.approx((101 * 1.5e-6, 40e-6, 0.0, 0.0))
+    assert approx_cost(far_over.cost) == pytest.approx((5_000 * 3e-6, 20e-6, 0.0, 0.0))  # output: base price
+    ledger = Client(plugins=client.plugins, budget=1.0).ledger
+    long_prompt = ChatRequest("scripted:m", [Message.user("x" * 8_000)], max_tokens=10)
+    assert ledger.reserve(long_prompt) == pytest.approx((2_001 + 16 // 4) * 3e-6 + 10 * 2e-6, rel=0.01)
+
+
+async def test_plugins_price_ids_the_catalogue_cannot_list() -> None:
+    """An id no catalogue lists (an ARN) is priced by the provider's ``model_info``, asked once."""
+    asked: list[str] = []
+
+    class Deployments(ScriptedProvider):
+        def model_info(self, model: str) -> ModelInfo | None:
+            asked.append(model)
+            return ModelInfo(model, input_price=1.0, output_price=1.0) if model.endswith("/m") else None
+
+    pm = PluginManager()
+    pm.register(Deployments("scripted", [reply(usage=Usage(1_000, 1_000))] * 3))
+    client = Client(plugins=pm, cache=False)
+    for _ in range(2):
+        response = await client.agenerate("scripted:arn:deployment/m", "Hi")
+        assert approx_cost(response.cost) == pytest.approx((1e-3, 1e-3, 0.0, 0.0))
+    assert (await client.agenerate("scripted:arn:deployment/opaque", "Hi")).cost is None
+    assert asked == ["scripted:arn:deployment/m", "scripted:arn:deployment/opaque"]
 
 
 async def test_unknown_prices_give_no_cost() -> None:

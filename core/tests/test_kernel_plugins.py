@@ -192,6 +192,7 @@ def test_infos_report_version_hooks_and_status(fakeplug: FakeDist) -> None:
         "lluminary_embed",
         "lluminary_count_tokens",
         "lluminary_models",
+        "lluminary_model_info",
     }
     assert fake.error is None
     assert infos["modplug"].hooks == ("lluminary_models",)

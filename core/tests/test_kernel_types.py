@@ -24,6 +24,7 @@ from lluminary._types import (
     Message,
     ModelInfo,
     Part,
+    PriceTier,
     ReasoningConfig,
     ReasoningDelta,
     ReasoningPart,
@@ -172,6 +173,14 @@ embed_responses = st.builds(
     cost=st.none() | costs,
     cached=st.booleans(),
 )
+price_tiers = st.builds(
+    PriceTier,
+    above=st.integers(min_value=0, max_value=10**7),
+    input_price=prices,
+    output_price=prices,
+    cache_read_price=prices,
+    cache_write_price=prices,
+)
 model_infos = st.builds(
     ModelInfo,
     id=texts,
@@ -184,6 +193,7 @@ model_infos = st.builds(
     reasoning_price=prices,
     capabilities=st.frozensets(texts, max_size=4),
     kind=st.sampled_from(["chat", "embedding"]),
+    tiers=st.lists(price_tiers, max_size=2).map(tuple),
 )
 trace_events = st.builds(
     TraceEvent,
@@ -229,6 +239,7 @@ ROUND_TRIP: dict[type, st.SearchStrategy[Any]] = {
     EmbedRequest: embed_requests,
     EmbedResponse: embed_responses,
     ModelInfo: model_infos,
+    PriceTier: price_tiers,
     TraceEvent: trace_events,
 }
 

@@ -327,9 +327,13 @@ class Client(SyncAPI, Resources):
             for result in self.plugins.hook.lluminary_models():
                 entries.extend(result)
             entries.extend(self.prices)  # the client's own prices win
-            self._catalogue = Catalogue(entries)
+            self._catalogue = Catalogue(entries, self._model_info_from_plugins)
             self._catalogue_generation = self.plugins.generation
         return self._catalogue
+
+    def _model_info_from_plugins(self, model: str) -> ModelInfo | None:
+        info: ModelInfo | None = self.plugins.hook.lluminary_model_info(model=model)
+        return info
 
     def provider_for(self, prefix: str) -> Provider:
         """The loaded :class:`Provider` object serving ``prefix``."""

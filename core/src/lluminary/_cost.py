@@ -7,12 +7,12 @@ reasoning tokens to the output price when the catalogue gives no separate price.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import attrs
 
 from ._errors import RequestValidationError
-from ._types import ChatRequest, Cost, EmbedRequest, ModelInfo, ToolCallPart, ToolResultPart, Usage
+from ._types import ChatRequest, Cost, EmbedRequest, ModelInfo, PriceTier, ToolCallPart, ToolResultPart, Usage
 
 _PER_TOKEN = 1e-6
 
@@ -22,9 +22,19 @@ def compute_cost(usage: Usage, info: ModelInfo | None) -> Cost | None:
     if info is None or info.input_price is None:
         return None
     input_price = info.input_price
-    output_price = info.output_price if info.output_price is not None else 0.0
-    read_price = info.cache_read_price if info.cache_read_price is not None else input_price
-    write_price = info.cache_write_price if info.cache_write_price is not None else input_price
+    output_price = info.output_price
+    read_price = info.cache_read_price
+    write_price = info.cache_write_price
+    if info.tiers:
+        tier = _tier(info.tiers, usage.input_tokens)
+        if tier is not None:
+            input_price = tier.input_price if tier.input_price is not None else input_price
+            output_price = tier.output_price if tier.output_price is not None else output_price
+            read_price = tier.cache_read_price if tier.cache_read_price is not None else read_price
+            write_price = tier.cache_write_price if tier.cache_write_price is not None else write_price
+    output_price = output_price if output_price is not None else 0.0
+    read_price = read_price if read_price is not None else input_price
+    write_price = write_price if write_price is not None else input_price
     uncached = max(usage.input_tokens - usage.cache_read_tokens - usage.cache_write_tokens, 0)
     reasoning = min(usage.reasoning_tokens, usage.output_tokens) if info.reasoning_price is not None else 0
     output = (usage.output_tokens - reasoning) * output_price + reasoning * (info.reasoning_price or 0.0)
@@ -34,6 +44,15 @@ def compute_cost(usage: Usage, info: ModelInfo | None) -> Cost | None:
         cache_read=usage.cache_read_tokens * read_price * _PER_TOKEN,
         cache_write=usage.cache_write_tokens * write_price * _PER_TOKEN,
     )
+
+
+def _tier(tiers: tuple[PriceTier, ...], input_tokens: int) -> PriceTier | None:
+    """The highest tier ``input_tokens`` is above, if any."""
+    best: PriceTier | None = None
+    for tier in tiers:
+        if input_tokens > tier.above and (best is None or tier.above > best.above):
+            best = tier
+    return best
 
 
 # Suffixes that name a snapshot of the same model: dates (-2024-08-06, -20250929, -0125, -09-2025),
@@ -47,12 +66,14 @@ _SNAPSHOT = re.compile(
 class Catalogue:
     """Model lookup by ``"provider:model"``, falling back to dated snapshots of a known model
     (``gpt-4o-2024-08-06`` and ``claude-sonnet-4-5-20250929`` take their base model's prices) and
-    then to the provider's ``"provider:*"`` entry. Only snapshot suffixes match, so ``gpt-4o-mini``
-    never takes ``gpt-4o``'s prices."""
+    then to ``lookup`` (the plugins' ``lluminary_model_info``, for ids no list can hold: ARNs,
+    inference profiles) and last to the provider's ``"provider:*"`` entry. Only snapshot suffixes
+    match, so ``gpt-4o-mini`` never takes ``gpt-4o``'s prices. Each answer is remembered."""
 
-    def __init__(self, models: list[ModelInfo]) -> None:
+    def __init__(self, models: list[ModelInfo], lookup: Callable[[str], ModelInfo | None] | None = None) -> None:
         self._by_id = {m.id: m for m in models}
         self._resolved: dict[str, ModelInfo | None] = {}
+        self._lookup = lookup
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -74,6 +95,8 @@ class Catalogue:
                 continue
             if _SNAPSHOT.match(name[len(known_name) :]) and (best is None or len(known_id) > len(best.id)):
                 best = info
+        if best is None and self._lookup is not None:
+            best = self._lookup(model)  # ARNs, inference profiles, deployment names
         result = best or self._by_id.get(f"{provider}:*")
         self._resolved[model] = result
         return result

@@ -83,6 +83,13 @@ def lluminary_models() -> Iterable[ModelInfo]:  # type: ignore[empty-body]
     """Return the models you serve, with context windows, prices and capabilities."""
 
 
+@hookspec(firstresult=True)
+def lluminary_model_info(model: str) -> ModelInfo | None:
+    """Return the catalogue entry for ``model`` (``"provider:id"``) when it is yours but not in
+    your ``lluminary_models`` list (an ARN, an inference profile, a deployment name), else
+    ``None``. Asked once per id, only for ids the catalogue does not know."""
+
+
 @hookspec
 def lluminary_commands(cli: Any) -> None:
     """Add subcommands to the ``lluminary`` click group ``cli``."""

@@ -39,6 +39,7 @@ CAPABILITY_HOOKS = (
     "lluminary_trace",
     "lluminary_count_tokens",
     "lluminary_models",
+    "lluminary_model_info",
     "lluminary_commands",
     "lluminary_middleware",
     "lluminary_flush",

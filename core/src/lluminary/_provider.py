@@ -63,6 +63,11 @@ class Provider:
         """The catalogue: models, context windows, prices, capabilities."""
         return ()
 
+    def model_info(self, model: str) -> ModelInfo | None:
+        """The entry for a model id of yours that :meth:`models` cannot list (an ARN, an inference
+        profile, a deployment name); asked once per id the catalogue does not know."""
+        return None
+
     # ---- the hooks, with the guards written once
 
     def _mine(self, provider: str) -> bool:
@@ -95,3 +100,9 @@ class Provider:
     @hookimpl
     def lluminary_models(self) -> Iterable[ModelInfo]:
         return self.models()
+
+    @hookimpl
+    def lluminary_model_info(self, model: str) -> ModelInfo | None:
+        if not self._mine(model.partition(":")[0]):
+            return None
+        return self.model_info(model)

@@ -342,9 +342,22 @@ class EmbedResponse:
 
 
 @attrs.frozen
+class PriceTier:
+    """Prices that apply to a whole call whose prompt has more than ``above`` input tokens (cached
+    input included), as Gemini and Claude bill long prompts. ``None`` keeps the base price."""
+
+    above: int
+    input_price: float | None = None
+    output_price: float | None = None
+    cache_read_price: float | None = None
+    cache_write_price: float | None = None
+
+
+@attrs.frozen
 class ModelInfo:
     """A catalogue entry. Prices are US dollars per million tokens; ``None`` means unknown.
-    ``id`` is ``"provider:model"``; ``"provider:*"`` prices every model of a provider."""
+    ``id`` is ``"provider:model"``; ``"provider:*"`` prices every model of a provider.
+    ``tiers`` are long-prompt prices: the highest tier whose ``above`` the prompt exceeds applies."""
 
     id: str
     context_window: int | None = None
@@ -356,6 +369,7 @@ class ModelInfo:
     reasoning_price: float | None = None
     capabilities: frozenset[str] = frozenset()
     kind: Literal["chat", "embedding"] = "chat"
+    tiers: tuple[PriceTier, ...] = ()
 
     @property
     def provider(self) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from lluminary._client import Client
+from lluminary._errors import UnpricedModelError
 from lluminary._plugins import PluginManager
 from lluminary._types import Usage
 from lluminary_bedrock import BedrockProvider, plugin
@@ -144,12 +145,26 @@ def test_arns_and_profiles_take_their_models_prices() -> None:
 async def test_cost_of_a_call_by_arn(bedrock: Any) -> None:
     """AWS's pricing example shape (11K input and 4K output tokens) on Claude Sonnet 4.5 through a
     US inference profile named by ARN: 11,000 x $3.30/M + 4,000 x $16.50/M = $0.1023. The kernel
-    looks prices up by model id, so an ARN is priced with the entry price_entry gives it."""
+    does not know the ARN and asks the plugin (``lluminary_model_info``), with no prices given."""
     plugins = PluginManager()
     plugins.register(BedrockProvider(), name="bedrock-test")
-    client = Client(plugins=plugins, cache=False, exporters=[], prices={PROFILE_ARN: price_entry(PROFILE_ARN)})
+    client = Client(plugins=plugins, cache=False, exporters=[], budget=5.0)
     bedrock.script(Scenario(text="ok", usage=Usage(input_tokens=11_000, output_tokens=4_000)))
     response = await client.agenerate(PROFILE_ARN, "Summarise this")
     assert "inference-profile" in bedrock.last_request.path
     assert response.cost is not None
     assert response.cost.total == pytest.approx(0.1023)
+    assert client.cost.total == pytest.approx(0.1023)
+    assert client.model_info(PROFILE_ARN) == price_entry(PROFILE_ARN)
+
+
+async def test_opaque_arn_stays_unpriced(bedrock: Any) -> None:
+    """An application inference profile names no model: no cost, and a budget refuses it."""
+    opaque = "bedrock:arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3"
+    plugins = PluginManager()
+    plugins.register(BedrockProvider(), name="bedrock-test")
+    bedrock.script(Scenario(text="ok"))
+    response = await Client(plugins=plugins, cache=False, exporters=[]).agenerate(opaque, "Hi")
+    assert response.cost is None
+    with pytest.raises(UnpricedModelError):
+        await Client(plugins=plugins, cache=False, exporters=[], budget=1.0).agenerate(opaque, "Hi")

@@ -9,8 +9,8 @@ from typing import Any
 
 import lluminary_google
 from lluminary._cost import Catalogue, compute_cost
-from lluminary._types import ModelInfo, Usage
-from lluminary_google.catalogue import CHAT_MODELS, LONG_PROMPT_PRICES, price_entry
+from lluminary._types import PriceTier, Usage
+from lluminary_google.catalogue import CHAT_MODELS, LONG_PROMPT_PRICES
 from lluminary_testing.scenario import Scenario
 
 
@@ -80,24 +80,39 @@ async def test_cost_on_a_call_under_the_alias(harness: Any) -> None:
 def test_long_prompt_tier() -> None:
     """Gemini 2.5 Pro's published rates: $1.25 input / $0.125 cached / $10 output per million
     tokens for prompts up to 200k tokens, $2.50 / $0.25 / $15 for the whole call above."""
-    models = {m.id: m for m in lluminary_google.plugin.models()}
-    pro = models["google:gemini-2.5-pro"]
-    assert price_entry(pro, 200_000) is pro  # up to 200k: the listed rates
-    long = price_entry(pro, 200_001)
-    assert (long.id, long.input_price, long.cache_read_price, long.output_price) == (
-        "google:gemini-2.5-pro",
-        2.50,
-        0.25,
-        15.00,
-    )
+    catalogue = Catalogue(list(lluminary_google.plugin.models()))
+    pro = catalogue.get("google:gemini-2.5-pro")
+    assert pro is not None
+    assert pro.tiers == (PriceTier(200_000, 2.50, 15.00, cache_read_price=0.25),)
+    at_limit = compute_cost(Usage(input_tokens=200_000, output_tokens=1_000), pro)
+    assert at_limit is not None
+    assert round(at_limit.total, 6) == round(200_000 * 1.25e-6 + 1_000 * 10e-6, 6)  # up to 200k: listed rates
     # A 250k-token prompt (50k of it cached) with a 1k-token answer: every token at the upper tier.
     usage = Usage(input_tokens=250_000, output_tokens=1_000, cache_read_tokens=50_000)
-    cost = compute_cost(usage, price_entry(pro, usage.input_tokens))
+    cost = compute_cost(usage, pro)
     assert cost is not None
     assert round(cost.total, 6) == round(200_000 * 2.50e-6 + 50_000 * 0.25e-6 + 1_000 * 15e-6, 6) == 0.5275
-    preview = models["google:gemini-3.1-pro-preview"]
-    assert price_entry(preview, 300_000).input_price == 4.00
-    dated = ModelInfo("vertex:gemini-2.5-pro-preview-06-05", input_price=1.25, output_price=10.0)
-    assert price_entry(dated, 300_000).output_price == 15.00
-    flash = models["google:gemini-2.5-flash"]
-    assert price_entry(flash, 900_000) is flash  # one rate whatever the prompt size
+    preview = catalogue.get("google:gemini-3.1-pro-preview")
+    assert preview is not None
+    assert preview.tiers[0].input_price == 4.00
+    # a dated name takes its model's entry, tiers and all
+    dated = Catalogue(list(lluminary_google.vertex_plugin.models())).get("vertex:gemini-2.5-pro-preview-06-05")
+    assert dated is not None
+    assert dated.tiers == pro.tiers
+    flash = catalogue.get("google:gemini-2.5-flash")
+    assert flash is not None
+    assert flash.tiers == ()
+
+
+async def test_long_prompt_tier_on_a_call(harness: Any) -> None:
+    """The response's cost and the client's total use the upper tier for a prompt over 200k."""
+    from lluminary._client import Client
+
+    harness.server.script(Scenario(text="ok", usage=Usage(input_tokens=250_000, output_tokens=1_000)))
+    client = Client(cache=False)
+    response = await client.agenerate(
+        "gemini:gemini-2.5-pro", "Hi", base_url=harness.server.base_url, api_key=harness.key
+    )
+    assert response.cost is not None
+    assert round(response.cost.total, 6) == round(250_000 * 2.50e-6 + 1_000 * 15e-6, 6)
+    assert round(client.cost.total, 6) == round(response.cost.total, 6)

@@ -19,7 +19,7 @@ from .config import SPEC, Target, Targets, model_path
 from .convert import converse_body, count_tokens_body
 from .errors import http_error
 from .modelids import base_model
-from .models import catalogue
+from .models import catalogue, price_entry
 from .response import converse_events
 from .stream import ConverseStreamParser
 
@@ -166,6 +166,10 @@ class BedrockProvider(sdk.HTTPProvider):
 
     def models(self) -> Iterable[sdk.ModelInfo]:
         return catalogue(self.prefixes)
+
+    def model_info(self, model: str) -> sdk.ModelInfo | None:
+        """ARNs and profile prefixes the catalogue does not list cost what the model they name costs."""
+        return price_entry(model)
 
 
 async def _post(endpoint: sdk.Endpoint, target: Target, path: str, body: Mapping[str, Any]) -> sdk.Answer:

@@ -6,12 +6,10 @@ tokens are billed as output. ``cache_read_price`` is the context-caching (implic
 rate; cache storage is billed per hour and is not modelled.
 
 **Tiered models.** Gemini 2.5 Pro and Gemini 3.1 Pro charge more for prompts over 200,000 tokens:
-the whole call (input, cached input and output) at the rates of :data:`LONG_PROMPT_PRICES`. The
-catalogue lists the rate for prompts **up to 200k tokens**; :func:`price_entry` gives the entry that
-prices one call, by its prompt size. The kernel prices a call from the catalogue entry of its model
-id alone (``ModelInfo`` has no tiers, and no hook lets a plugin choose the entry per call), so until
-it asks the plugin, a call over 200k tokens is costed at the lower tier (see
-``docs/providers/google.md``).
+the whole call (input, cached input and output) at the rates of :data:`LONG_PROMPT_PRICES`. Their
+entries carry those rates as a :class:`~lluminary.sdk.PriceTier`, and the kernel applies it by the
+call's prompt size (``usage.input_tokens``: cached and tool-use prompt tokens included). Dated
+variants of a tiered model (``gemini-2.5-pro-preview-06-05``) take its entry, tiers and all.
 
 Vertex AI lists the same rates for these models on its global endpoint (regional endpoints may
 cost more); the ``vertex:`` entries carry them.
@@ -19,10 +17,9 @@ cost more); the ``vertex:`` entries carry them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-from lluminary.sdk import ModelInfo
+from lluminary.sdk import ModelInfo, PriceTier
 
 M = 1_048_576
 K = 1_024
@@ -68,6 +65,7 @@ def catalogue(prefixes: Iterable[str]) -> list[ModelInfo]:
                     output_price=price_out,
                     cache_read_price=price_cached,
                     capabilities=_CHAT,
+                    tiers=_tiers(name),
                 )
             )
         for name, (window, price_in) in EMBEDDING_MODELS.items():
@@ -84,41 +82,9 @@ def catalogue(prefixes: Iterable[str]) -> list[ModelInfo]:
     return entries
 
 
-def price_entry(info: ModelInfo, prompt_tokens: int) -> ModelInfo:
-    """The catalogue entry that prices one call of ``info``'s model whose prompt had
-    ``prompt_tokens`` tokens (``usage.input_tokens``: cached and tool-use prompt tokens included):
-    for a tiered model over :data:`LONG_PROMPT_THRESHOLD`, ``info`` at the long-prompt rates (input,
-    cached input and output alike, as Google bills it); else ``info`` itself. Dated variants of a
-    tiered model (``gemini-2.5-pro-preview-06-05``) take its tiers."""
-    if prompt_tokens <= LONG_PROMPT_THRESHOLD:
-        return info
-    rates = _long_prompt_rates(info.id.partition(":")[2])
+def _tiers(name: str) -> tuple[PriceTier, ...]:
+    rates = LONG_PROMPT_PRICES.get(name)
     if rates is None:
-        return info
+        return ()
     price_in, price_cached, price_out = rates
-    return ModelInfo(
-        id=info.id,
-        context_window=info.context_window,
-        max_output_tokens=info.max_output_tokens,
-        input_price=price_in,
-        output_price=price_out,
-        cache_read_price=price_cached,
-        cache_write_price=info.cache_write_price,
-        reasoning_price=info.reasoning_price,
-        capabilities=info.capabilities,
-        kind=info.kind,
-    )
-
-
-def _long_prompt_rates(name: str) -> tuple[float, float, float] | None:
-    found = LONG_PROMPT_PRICES.get(name)
-    if found is not None:
-        return found
-    for tiered, rates in LONG_PROMPT_PRICES.items():
-        if name.startswith(tiered) and _VARIANT.match(name[len(tiered) :]):
-            return rates
-    return None
-
-
-#: What follows a model name in a dated or preview variant of it (never another model's name).
-_VARIANT = re.compile(r"^-(?:\d|preview|exp|latest)")
+    return (PriceTier(LONG_PROMPT_THRESHOLD, price_in, price_out, cache_read_price=price_cached),)
