@@ -83,7 +83,17 @@ class EventStream:
     aborters instead (with the error, or None for an early close).
     """
 
-    __slots__ = ("call", "first", "_iterator", "accumulator", "response", "_finishers", "_aborters", "cached")
+    __slots__ = (
+        "call",
+        "first",
+        "_iterator",
+        "accumulator",
+        "response",
+        "_finishers",
+        "_aborters",
+        "cached",
+        "__weakref__",
+    )
 
     def __init__(
         self, call: Call, first: StreamEvent | None, iterator: AsyncIterator[StreamEvent], provider: str

@@ -3,6 +3,11 @@
 A backend sees the key and the request (a semantic cache needs the conversation), and has
 ``timeout`` seconds: a failing or hung backend never fails or hangs a call, which goes on
 uncached with a :class:`CacheWarning`. A hit on a stream replays the stored answer as a stream.
+
+**Single flight.** While a call is in flight, identical calls (same cache key, same event loop)
+wait for its answer instead of calling the provider again, and get it as a cache hit. If that
+call fails, is cancelled or its stream is left early, the waiting calls do not inherit its
+error: one of them goes to the provider in its place, and the others wait for that one.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import asyncio
 import functools
 import time
 import warnings
+import weakref
 from typing import Any
 
 import attrs
@@ -25,11 +31,13 @@ class CacheWarning(UserWarning):
 
 
 class CacheStep:
-    __slots__ = ("ttl", "timeout")
+    __slots__ = ("ttl", "timeout", "_inflight")
 
     def __init__(self, ttl: float | None, timeout: float | None) -> None:
         self.ttl = ttl
         self.timeout = timeout
+        # key -> the answer of the call in flight for it (None if that call did not answer)
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
 
     async def __call__(self, call: Call, call_next: Handler) -> Result:
         if not call.use_cache:
@@ -39,33 +47,66 @@ class CacheStep:
             return await call_next(call)
         request = call.request
         key = cache_key(request)
-        hit = await self._get(backend, key, request)
         wanted = EmbedResponse if call.operation == "embed" else ChatResponse
+        hit = await self._get(backend, key, request)
         if isinstance(hit, wanted):
-            client = call.client
-            if client.tracing:
-                client.emit(
-                    TraceEvent(
-                        "cache_hit",
-                        call.id,
-                        call.operation,
-                        request.model,
-                        time.time(),
-                        0.0,
-                        parent_id=call.parent_id,
-                        provider=request.provider,
-                        response_model=hit.model,
-                        response_id=hit.id if isinstance(hit, ChatResponse) else None,
-                    )
+            return self._answer(call, hit)
+        loop = asyncio.get_running_loop()
+        while (leader := self._inflight.get(key)) is not None and leader.get_loop() is loop:
+            answer = await asyncio.shield(leader)
+            if isinstance(answer, wanted):
+                return self._answer(call, answer)
+            # That call did not answer: this one goes in its place, unless another waiter did
+            # already (its flight is in the map, or over and stored).
+            if key not in self._inflight:
+                hit = await self._get(backend, key, request)
+                if isinstance(hit, wanted):
+                    return self._answer(call, hit)
+        flight: asyncio.Future[Any] = loop.create_future()
+        self._inflight[key] = flight
+        try:
+            result = await call_next(call)
+        except BaseException:
+            self._land(key, flight, None)
+            raise
+        if type(result) is EventStream:
+            result.on_abort(lambda _error: self._land(key, flight, None))
+            # A stream dropped unread never finishes nor aborts: free its waiters when it is collected.
+            weakref.finalize(result, _land_later, self, key, flight)
+        return await then(result, functools.partial(self._store, backend, key, request, flight))
+
+    def _answer(self, call: Call, hit: ChatResponse | EmbedResponse) -> Result:
+        """A stored (or just bought) answer as this call's result: zero cost, saved said."""
+        client = call.client
+        request = call.request
+        if client.tracing:
+            client.emit(
+                TraceEvent(
+                    "cache_hit",
+                    call.id,
+                    call.operation,
+                    request.model,
+                    time.time(),
+                    0.0,
+                    parent_id=call.parent_id,
+                    provider=request.provider,
+                    response_model=hit.model,
+                    response_id=hit.id if isinstance(hit, ChatResponse) else None,
                 )
-            # A hit costs nothing now; the response says what it saved.
-            hit = attrs.evolve(hit, cached=True, cost=Cost(), saved=hit.cost)
-            if call.streaming:
-                assert isinstance(hit, ChatResponse)
-                return EventStream.replay(call, hit)
-            return hit
-        result = await call_next(call)
-        return await then(result, functools.partial(self._store, backend, key, request))
+            )
+        saved = hit.saved if hit.cached else hit.cost
+        answer = attrs.evolve(hit, cached=True, cost=Cost(), saved=saved)
+        if call.streaming:
+            assert isinstance(answer, ChatResponse)
+            return EventStream.replay(call, answer)
+        return answer
+
+    def _land(self, key: str, flight: asyncio.Future[Any], answer: Any) -> None:
+        """End a flight: waiters get ``answer`` (None: go to the provider themselves)."""
+        if self._inflight.get(key) is flight:
+            del self._inflight[key]
+        if not flight.done():
+            flight.set_result(answer)
 
     async def _get(self, backend: CacheBackend, key: str, request: Any) -> Any:
         try:
@@ -77,7 +118,10 @@ class CacheStep:
             warnings.warn(f"cache read failed, calling uncached: {_describe(exc)}", CacheWarning, stacklevel=2)
             return None
 
-    async def _store(self, backend: CacheBackend, key: str, request: Any, response: Any) -> Any:
+    async def _store(
+        self, backend: CacheBackend, key: str, request: Any, flight: asyncio.Future[Any], response: Any
+    ) -> Any:
+        self._land(key, flight, response)  # waiters need not wait for the write
         try:
             if getattr(backend, "in_process", False):
                 await backend.set(key, response, request=request, ttl=self.ttl)
@@ -87,6 +131,17 @@ class CacheStep:
         except Exception as exc:  # noqa: BLE001
             warnings.warn(f"cache write failed: {_describe(exc)}", CacheWarning, stacklevel=2)
         return response
+
+
+def _land_later(step: CacheStep, key: str, flight: asyncio.Future[Any]) -> None:
+    """The finaliser of a stream: it may run on any thread, and after its loop closed."""
+    loop = flight.get_loop()
+    if flight.done() or loop.is_closed():
+        return
+    try:
+        loop.call_soon_threadsafe(step._land, key, flight, None)
+    except RuntimeError:  # the loop closed meanwhile
+        pass
 
 
 def _describe(exc: BaseException) -> str:
