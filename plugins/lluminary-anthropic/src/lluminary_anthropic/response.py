@@ -41,15 +41,18 @@ def _int(value: Any) -> int:
     return value if type(value) is int else 0
 
 
-def usage_from(raw: Mapping[str, Any]) -> sdk.Usage:
+def usage_from(raw: Any) -> sdk.Usage:
     """Anthropic counts uncached input apart from cache reads and writes; lluminary's
-    ``input_tokens`` is all of them together."""
+    ``input_tokens`` is all of them together. ``details`` keeps the usage object as it came (a
+    usage that is not an object counts nothing and keeps nothing)."""
+    if not isinstance(raw, Mapping):
+        return sdk.Usage()
     read = _int(raw.get("cache_read_input_tokens"))
     write = _int(raw.get("cache_creation_input_tokens"))
     details = raw.get("output_tokens_details")
     thinking = _int(details.get("thinking_tokens")) if isinstance(details, Mapping) else 0
     return sdk.Usage(
-        _int(raw.get("input_tokens")) + read + write, _int(raw.get("output_tokens")), read, write, thinking
+        _int(raw.get("input_tokens")) + read + write, _int(raw.get("output_tokens")), read, write, thinking, dict(raw)
     )
 
 
@@ -120,7 +123,7 @@ def parse_message(data: Any, plan: Plan, provider: str) -> sdk.ChatResponse:
         message=sdk.Message("assistant", tuple(parts)),
         finish_reason=finish_reason(stop, plan, has_tool_calls),
         raw_finish_reason=stop,
-        usage=usage_from(data.get("usage") or {}),
+        usage=usage_from(data.get("usage")),
         model=str(data.get("model") or ""),
         provider=provider,
         id=data.get("id"),

@@ -59,6 +59,7 @@ class StreamParser:
         "_write",
         "_output",
         "_thinking",
+        "_raw_usage",
         "_usage_sent",
         "started",
         "done",
@@ -77,6 +78,7 @@ class StreamParser:
         self._model = ""
         self._stop: str | None = None
         self._input = self._read = self._write = self._output = self._thinking = 0
+        self._raw_usage: dict[str, Any] = {}  # the usage object as the final message would hold it
         self._usage_sent = False
         self.started = False
         self.done = False
@@ -165,7 +167,12 @@ class StreamParser:
         return tuple(events) or None
 
     def _take_usage(self, usage: Mapping[str, Any]) -> None:
-        # Every counter is cumulative: a later value replaces an earlier one.
+        # Every counter is cumulative: a later value replaces an earlier one (a null in a later
+        # usage leaves the earlier value, as the final message's usage would show it).
+        raw = self._raw_usage
+        for key, value in usage.items():
+            if value is not None or key not in raw:
+                raw[key] = value
         value = usage.get("input_tokens")
         if type(value) is int:
             self._input = value
@@ -184,7 +191,8 @@ class StreamParser:
 
     def usage(self) -> sdk.Usage:
         read, write = self._read, self._write
-        return sdk.Usage(self._input + read + write, self._output, read, write, self._thinking)
+        details = dict(self._raw_usage)
+        return sdk.Usage(self._input + read + write, self._output, read, write, self._thinking, details)
 
     def _message_delta(self, data: dict[str, Any]) -> sdk.UsageEvent:
         delta = data.get("delta")

@@ -7,7 +7,7 @@
   ``{"float": [...]}`` when asked by type).
 
 Token usage comes from the ``X-Amzn-Bedrock-Input-Token-Count`` response header, or Titan's
-``inputTextTokenCount``.
+``inputTextTokenCount``; ``details`` keeps both counts under the names the answer gives them.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from lluminary.sdk import (
     MalformedResponseError,
     RequestValidationError,
     UnsupportedError,
+    Usage,
 )
 
 from .modelids import base_model
@@ -121,12 +122,16 @@ def _vector(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and isinstance(value[0], (int, float))
 
 
-def tokens(answer: Any, headers: Mapping[str, str]) -> int:
-    header = headers.get(TOKEN_COUNT_HEADER)
-    if header and header.isdigit():
-        return int(header)
+def usage(answer: Any, headers: Mapping[str, str]) -> Usage:
+    """The input tokens of one answer (the header's count, else Titan's ``inputTextTokenCount``);
+    ``details`` holds each count the answer carries, under its own name."""
+    details: dict[str, Any] = {}
     if isinstance(answer, Mapping):
         count = answer.get("inputTextTokenCount")
-        if isinstance(count, int):
-            return count
-    return 0
+        if isinstance(count, int) and not isinstance(count, bool):
+            details["inputTextTokenCount"] = count
+    header = headers.get(TOKEN_COUNT_HEADER)
+    if header and header.isdigit():
+        details[TOKEN_COUNT_HEADER] = int(header)
+    tokens = details.get(TOKEN_COUNT_HEADER, details.get("inputTextTokenCount", 0))
+    return Usage(input_tokens=tokens, details=details)

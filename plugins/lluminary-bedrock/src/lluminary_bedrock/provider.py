@@ -136,12 +136,12 @@ class BedrockProvider(sdk.HTTPProvider):
         path = model_path(request.model_name, "invoke")
         limit = asyncio.Semaphore(int(options.get("concurrency", self.embed_concurrency)))
 
-        async def run(call: embeddings.Call) -> tuple[embeddings.Call, list[list[float]], int]:
+        async def run(call: embeddings.Call) -> tuple[embeddings.Call, list[list[float]], sdk.Usage]:
             async with limit:
                 answer = await _post(endpoint, target, path, call.body)
             data = answer.json()
             found = embeddings.vectors(request.model_name, call, data, provider)
-            return call, found, embeddings.tokens(data, answer.headers)
+            return call, found, embeddings.usage(data, answer.headers)
 
         if len(plan) == 1:
             results = [await run(plan[0])]
@@ -155,12 +155,12 @@ class BedrockProvider(sdk.HTTPProvider):
                 await asyncio.gather(*tasks, return_exceptions=True)
                 raise
         vectors: list[list[float]] = [[] for _ in request.inputs]
-        tokens = 0
+        usage = sdk.Usage()
         for call, found, used in results:
-            tokens += used
+            usage = usage + used
             for position, vector in zip(call.positions, found, strict=True):
                 vectors[position] = vector
-        return sdk.EmbedResponse(vectors, request.model_name, provider, sdk.Usage(input_tokens=tokens))
+        return sdk.EmbedResponse(vectors, request.model_name, provider, usage)
 
     # ------------------------------------------------------------------ catalogue
 

@@ -37,7 +37,8 @@ def finish_reason(raw: str | None, *, tool_calls: bool, json_tool: str | None = 
 
 
 def usage(data: Any) -> sdk.Usage:
-    """Bedrock's ``inputTokens`` leaves out the cache reads and writes; lluminary's input counts them."""
+    """Bedrock's ``inputTokens`` leaves out the cache reads and writes; lluminary's input counts them.
+    ``details`` keeps the usage object as it came (a usage that is not an object keeps nothing)."""
     if not isinstance(data, Mapping):
         return sdk.Usage()
     read = _int(data.get("cacheReadInputTokens"))
@@ -47,6 +48,7 @@ def usage(data: Any) -> sdk.Usage:
         output_tokens=_int(data.get("outputTokens")),
         cache_read_tokens=read,
         cache_write_tokens=write,
+        details=dict(data),
     )
 
 

@@ -36,15 +36,16 @@ def finish_reason(raw: str | None, *, has_tool_calls: bool) -> sdk.FinishReason:
     return sdk.finish_reason_of(has_tool_calls, FINISH_REASONS.get(raw.upper(), "other"))
 
 
-#: The keys of Cohere's usage object (``usage`` of a chat answer, ``meta`` of an embed answer).
-USAGE_KEYS = ("billed_units", "tokens", "cached_tokens")
+#: Keys of an embed answer's ``meta`` that are about the API, not usage: left out of ``details``.
+NOT_USAGE_KEYS = ("api_version", "warnings")
 
 
 def usage(raw: Any) -> sdk.Usage:
     """The usage that prices the call: Cohere's ``billed_units`` (what the bill counts), else
     ``tokens`` when an answer has no billed units. ``tokens`` also counts the prompt template
     Cohere wraps every request in (66 tokens for a bare prompt in the API reference's example)
-    and is not billed; it stays in ``details`` with the rest of the usage object as it came.
+    and is not billed; it stays in ``details`` with the rest of the usage object as it came (``usage``
+    of a chat answer, ``meta`` of an embed answer without its API version and warnings).
     ``cached_tokens`` is the cache-read part of the input, capped at the billed input: Cohere
     counts it over the whole templated prompt and publishes no separate cache price, so the
     cost is the same either way."""
@@ -57,7 +58,7 @@ def usage(raw: Any) -> sdk.Usage:
         counts = {}
     input_tokens = _int(counts.get("input_tokens"))
     cached = min(_int(raw.get("cached_tokens")), input_tokens)
-    details = {key: raw[key] for key in USAGE_KEYS if key in raw}
+    details = {key: value for key, value in raw.items() if key not in NOT_USAGE_KEYS}
     return sdk.Usage(
         input_tokens=input_tokens,
         output_tokens=_int(counts.get("output_tokens")),

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lluminary.sdk import EmbedRequest, MalformedResponseError
+from lluminary.sdk import EmbedRequest, MalformedResponseError, Usage
 
 from .request import camel
 
@@ -58,15 +58,17 @@ def gemini_batch(model: str, texts: Sequence[str], config: Mapping[str, Any]) ->
     return {"requests": [gemini_single(model, text, config) for text in texts]}
 
 
-def parse_gemini(data: Any, expected: int, provider: str) -> tuple[list[list[float]], int]:
-    """Vectors (and prompt tokens, when reported) of an ``embedContent`` or ``batchEmbedContents`` answer."""
+def parse_gemini(data: Any, expected: int, provider: str) -> tuple[list[list[float]], Usage]:
+    """Vectors and usage of an ``embedContent`` or ``batchEmbedContents`` answer: the prompt
+    tokens of its ``usageMetadata`` when it has one, kept as it came in ``details``."""
     if not isinstance(data, dict):
         raise MalformedResponseError("the embedding answer is not a JSON object", provider=provider)
     items = [data["embedding"]] if "embedding" in data else data.get("embeddings")
     vectors = _vectors(items, expected, provider)
     meta = data.get("usageMetadata")
-    tokens = (meta.get("promptTokenCount") or 0) if isinstance(meta, dict) else 0
-    return vectors, int(tokens)
+    if not isinstance(meta, dict):
+        return vectors, Usage()
+    return vectors, Usage(input_tokens=_count(meta.get("promptTokenCount")), details=dict(meta))
 
 
 # --------------------------------------------------------------------------- Vertex AI
@@ -98,7 +100,9 @@ def vertex_predict(texts: Sequence[str], config: Mapping[str, Any]) -> dict[str,
     return body
 
 
-def parse_vertex_predict(data: Any, expected: int, provider: str) -> tuple[list[list[float]], int]:
+def parse_vertex_predict(data: Any, expected: int, provider: str) -> tuple[list[list[float]], Usage]:
+    """Vectors and usage of a ``:predict`` answer: the tokens its embeddings' ``statistics``
+    count, and its ``metadata`` (``billableCharacterCount``) as it came in ``details``."""
     if not isinstance(data, dict) or not isinstance(data.get("predictions"), list):
         raise MalformedResponseError("the :predict answer has no predictions", provider=provider)
     items: list[Any] = []
@@ -108,8 +112,10 @@ def parse_vertex_predict(data: Any, expected: int, provider: str) -> tuple[list[
         items.append(embedding)
         stats = embedding.get("statistics") if isinstance(embedding, dict) else None
         if isinstance(stats, dict):
-            tokens += int(stats.get("token_count") or 0)
-    return _vectors(items, expected, provider), tokens
+            tokens += _count(stats.get("token_count"))
+    meta = data.get("metadata")
+    details = dict(meta) if isinstance(meta, dict) else {}
+    return _vectors(items, expected, provider), Usage(input_tokens=tokens, details=details)
 
 
 def vertex_embed_content(text: str, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,6 +145,17 @@ def estimate_tokens(texts: Sequence[str]) -> int:
 
 
 # --------------------------------------------------------------------------- shared
+
+
+def _count(value: Any) -> int:
+    """A token count as the answer gives it (a number, or an int64 as a string), else 0."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return 0
 
 
 def _vectors(items: Any, expected: int, provider: str) -> list[list[float]]:

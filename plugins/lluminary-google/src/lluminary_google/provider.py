@@ -165,33 +165,32 @@ class _GoogleProvider(sdk.HTTPProvider, abc.ABC):
         if not request.inputs:
             return sdk.EmbedResponse([], request.model_name, request.provider)
         target = await self.target(endpoint, request, options)
-        vectors, tokens = await self._embed(endpoint, target, request, config)
-        if tokens:
-            usage = sdk.Usage(input_tokens=tokens)
-        else:
+        vectors, usage = await self._embed(endpoint, target, request, config)
+        if not usage.input_tokens:
             # The answers counted nothing (the Gemini API's never do): estimate offline, so the
             # call is priced and counted against a budget; details says it is an estimate.
             estimate = embeddings.estimate_tokens(request.inputs)
-            usage = sdk.Usage(input_tokens=estimate, details={"estimated_input_tokens": estimate})
+            details = {**usage.details, "estimated_input_tokens": estimate}
+            usage = sdk.Usage(input_tokens=estimate, details=details)
         return sdk.EmbedResponse(vectors, request.model_name, request.provider, usage)
 
     async def _embed(
         self, endpoint: sdk.Endpoint, target: Target, request: sdk.EmbedRequest, config: Mapping[str, Any]
-    ) -> tuple[list[list[float]], int]:
+    ) -> tuple[list[list[float]], sdk.Usage]:
         provider, model = request.provider, model_path(request.model_name)
         texts = request.inputs
         if len(texts) == 1:
             data = await _post(endpoint, target, "embedContent", embeddings.gemini_single(model, texts[0], config))
             return embeddings.parse_gemini(data, 1, provider)
         vectors: list[list[float]] = []
-        tokens = 0
+        usage = sdk.Usage()
         for start in range(0, len(texts), embeddings.BATCH_LIMIT):
             batch = texts[start : start + embeddings.BATCH_LIMIT]
             data = await _post(endpoint, target, "batchEmbedContents", embeddings.gemini_batch(model, batch, config))
             got, used = embeddings.parse_gemini(data, len(batch), provider)
             vectors.extend(got)
-            tokens += used
-        return vectors, tokens
+            usage = usage + used
+        return vectors, usage
 
     def models(self) -> Iterable[sdk.ModelInfo]:
         return catalogue(self.prefixes)
@@ -289,12 +288,12 @@ class VertexProvider(_GoogleProvider):
 
     async def _embed(
         self, endpoint: sdk.Endpoint, target: Target, request: sdk.EmbedRequest, config: Mapping[str, Any]
-    ) -> tuple[list[list[float]], int]:
+    ) -> tuple[list[list[float]], sdk.Usage]:
         provider, model = request.provider, model_path(request.model_name)
         texts = request.inputs
         gate = asyncio.Semaphore(EMBED_CONCURRENCY)
 
-        async def one(body: Mapping[str, Any], method: str, count: int) -> tuple[list[list[float]], int]:
+        async def one(body: Mapping[str, Any], method: str, count: int) -> tuple[list[list[float]], sdk.Usage]:
             async with gate:
                 data = await _post(endpoint, target, method, body)
             if method == "predict":
@@ -309,4 +308,7 @@ class VertexProvider(_GoogleProvider):
             jobs = [one(embeddings.vertex_embed_content(text, config), "embedContent", 1) for text in texts]
         results = await asyncio.gather(*jobs)
         vectors = [vector for got, _ in results for vector in got]
-        return vectors, sum(used for _, used in results)
+        usage = sdk.Usage()
+        for _, used in results:
+            usage = usage + used
+        return vectors, usage

@@ -91,9 +91,13 @@ def finish_reason(raw: str, has_tool_calls: bool) -> FinishReason:
     return "tool_calls" if has_tool_calls and reason == "stop" else reason
 
 
-def usage_from(meta: Mapping[str, Any]) -> Usage:
+def usage_from(meta: Any) -> Usage:
     """``promptTokenCount`` already includes cached content; tool-use prompt tokens are input too;
-    thoughts are output (lluminary's convention), counted apart as reasoning."""
+    thoughts are output (lluminary's convention), counted apart as reasoning. ``details`` keeps
+    ``usageMetadata`` as it came, where ``toolUsePromptTokenCount`` and the per-modality counts
+    stay apart (a ``usageMetadata`` that is not an object counts nothing and keeps nothing)."""
+    if not isinstance(meta, Mapping):
+        return Usage()
     prompt = (meta.get("promptTokenCount") or 0) + (meta.get("toolUsePromptTokenCount") or 0)
     thoughts = meta.get("thoughtsTokenCount") or 0
     return Usage(
@@ -101,6 +105,7 @@ def usage_from(meta: Mapping[str, Any]) -> Usage:
         output_tokens=(meta.get("candidatesTokenCount") or 0) + thoughts,
         cache_read_tokens=meta.get("cachedContentTokenCount") or 0,
         reasoning_tokens=thoughts,
+        details=dict(meta),
     )
 
 
@@ -251,7 +256,7 @@ class ResponseParser:
             raise MalformedResponseError(f"expected a JSON object, got {type(chunk).__name__}", provider=self.provider)
         self.chunks += 1
         meta = chunk.get("usageMetadata")
-        if meta:
+        if meta and isinstance(meta, dict):
             self.usage_meta = meta
         model = chunk.get("modelVersion")
         if model:
@@ -455,8 +460,7 @@ class ResponseParser:
         self._end_streamed_call(events)
         events.extend(self._citations())
         raw = self.raw_finish or "STOP"
-        usage = usage_from(self.usage_meta) if self.usage_meta else Usage()
-        events.append(UsageEvent(usage))
+        events.append(UsageEvent(usage_from(self.usage_meta)))
         events.append(Finish(finish_reason(raw, self.tool_index > 0), raw, self.model, self.id))
         return events
 

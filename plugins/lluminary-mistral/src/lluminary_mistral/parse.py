@@ -34,7 +34,8 @@ FINISH_REASONS: dict[str, sdk.FinishReason] = {
 def usage_of(data: Any) -> sdk.Usage | None:
     """Usage from Mistral's ``usage`` object; cached prompt tokens come as
     ``prompt_tokens_details.cached_tokens`` (or the older ``prompt_token_details`` /
-    ``num_cached_tokens``) and are part of ``prompt_tokens``."""
+    ``num_cached_tokens``) and are part of ``prompt_tokens``. ``details`` keeps the object as it
+    came; None when it is not an object."""
     if not isinstance(data, dict):
         return None
     cached = 0
@@ -49,6 +50,7 @@ def usage_of(data: Any) -> sdk.Usage | None:
         input_tokens=int(data.get("prompt_tokens") or 0),
         output_tokens=int(data.get("completion_tokens") or 0),
         cache_read_tokens=cached,
+        details=dict(data),
     )
 
 
@@ -166,6 +168,10 @@ class ChunkParser:
         call_id = str(raw_id) if raw_id not in (None, "", "null") else None
         name = function.get("name") or ""
         arguments = function.get("arguments")
+        if arguments is not None and not isinstance(arguments, (str, dict)):
+            # A JSON value that is not an object (a list, a number): kept as its text, which
+            # sdk.parse_arguments rejects with a MalformedResponseError holding it when the call ends.
+            arguments = sdk.dumps_str(arguments)
         wire_index = entry.get("index")
         call: _Call | None = None
         if call_id is not None:
@@ -179,7 +185,7 @@ class ChunkParser:
                 (c for c in reversed(self._open) if wire_index is None or c.wire_index in (None, wire_index)), None
             )
         if call is None:
-            if isinstance(arguments, (dict, list)):
+            if isinstance(arguments, dict):
                 text = json.dumps(arguments, ensure_ascii=False)
             else:
                 text = arguments if isinstance(arguments, str) else ""

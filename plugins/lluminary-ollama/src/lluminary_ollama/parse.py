@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from lluminary import sdk
@@ -29,6 +30,33 @@ DONE_REASONS: dict[str, sdk.FinishReason] = {
     "load": "stop",
     "unload": "stop",
 }
+
+
+#: The fields of a final object (and of an embed answer) that say what the call used: token
+#: counts and durations in nanoseconds. Ollama has no usage object; these are its usage.
+USAGE_SUFFIXES = ("_count", "_duration")
+
+
+def usage_of(data: Mapping[str, Any]) -> sdk.Usage:
+    """Tokens in and out (``prompt_eval_count``, ``eval_count``); ``details`` keeps every count
+    and duration field of the object as it came (``total_duration``, ``load_duration``, ...)."""
+    details = {key: value for key, value in data.items() if key.endswith(USAGE_SUFFIXES)}
+    return sdk.Usage(
+        input_tokens=_count(details.get("prompt_eval_count")),
+        output_tokens=_count(details.get("eval_count")),
+        details=details,
+    )
+
+
+def _count(value: Any) -> int:
+    """A token count: a number, or digits in a string; anything else counts nothing."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return 0
 
 
 _ARGUMENTS_KEY = re.compile(r'"arguments"\s*:\s*')
@@ -102,10 +130,7 @@ class LineParser:
             self.done = True
             reason = data.get("done_reason")
             self.done_reason = str(reason) if reason else None
-            self.usage = sdk.Usage(
-                input_tokens=int(data.get("prompt_eval_count") or 0),
-                output_tokens=int(data.get("eval_count") or 0),
-            )
+            self.usage = usage_of(data)
 
     def _tool(self, call: dict[str, Any], out: list[sdk.StreamEvent]) -> None:
         function = call.get("function") if isinstance(call.get("function"), dict) else {}

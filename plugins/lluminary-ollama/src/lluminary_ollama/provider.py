@@ -29,13 +29,12 @@ from lluminary.sdk import (
     ProviderError,
     ProviderSettings,
     StreamEvent,
-    Usage,
     loads,
 )
 
 from . import catalogue, errors, wire
 from .config import DEFAULT_HOST, HOST_ENV, NAME, SPEC, USER_AGENT, normalise_base_url
-from .parse import LineParser
+from .parse import LineParser, usage_of
 
 CHAT_PATH = "/api/chat"
 EMBED_PATH = "/api/embed"
@@ -117,9 +116,8 @@ class OllamaProvider(HTTPProvider):
         if not isinstance(vectors, list) or len(vectors) != len(request.inputs):
             count = len(vectors) if isinstance(vectors, list) else 0
             raise MalformedResponseError(f"asked for {len(request.inputs)} embeddings, got {count}", provider=NAME)
-        usage = Usage(input_tokens=int(data.get("prompt_eval_count") or 0))
         return EmbedResponse(
-            [list(v) for v in vectors], str(data.get("model") or request.model_name), request.provider, usage
+            [list(v) for v in vectors], str(data.get("model") or request.model_name), request.provider, usage_of(data)
         )
 
     # ------------------------------------------------------------------ catalogue

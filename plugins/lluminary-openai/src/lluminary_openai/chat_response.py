@@ -13,7 +13,7 @@ from lluminary.sdk import (
     Part,
     TextPart,
     ToolCallPart,
-    Usage,
+    dumps_str,
     parse_arguments,
 )
 
@@ -72,17 +72,18 @@ def parse_chat_completion(data: Any, *, provider: str, dialect: Dialect, request
         raw_arguments = function.get("arguments")
         if isinstance(raw_arguments, Mapping):  # an object rather than JSON text (Mistral-style servers)
             arguments = dict(raw_arguments)
-        else:
+        elif raw_arguments is None or isinstance(raw_arguments, str):
             arguments = parse_arguments(raw_arguments or "", provider=provider, tool=name)
+        else:  # another JSON value (a list, a number): its text, which parse_arguments rejects
+            arguments = parse_arguments(dumps_str(raw_arguments), provider=provider, tool=name)
         parts.append(ToolCallPart(call.get("id") or f"call_{index}", name, arguments))
         calls += 1
     raw = choice.get("finish_reason")
-    usage = data.get("usage")
     return ChatResponse(
         message=Message("assistant", tuple(parts)),
         finish_reason=chat_finish(raw, tool_calls=calls > 0, refused=bool(refusal)),
         raw_finish_reason="refusal" if refusal else raw,
-        usage=chat_usage(usage) if usage else Usage(),
+        usage=chat_usage(data.get("usage")),
         model=data.get("model") or "",
         provider=provider,
         id=data.get("id"),

@@ -143,8 +143,9 @@ class ChatStreamParser:
             raise stream_error(chunk.get("error") or chunk, self.provider, self.request_id)
         usage = chunk.get("usage")
         if usage is None and "x_groq" in chunk:
-            usage = (chunk["x_groq"] or {}).get("usage")
-        if usage:
+            groq = chunk["x_groq"]
+            usage = groq.get("usage") if type(groq) is dict else None
+        if usage and type(usage) is dict:
             if out is None:
                 out = []
             out.append(sdk.UsageEvent(chat_usage(usage)))

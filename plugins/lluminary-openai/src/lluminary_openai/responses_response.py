@@ -92,13 +92,12 @@ def parse_response(data: Any, *, provider: str, request_id: str | None = None) -
             part = reasoning_of(item, provider)
             if part is not None:
                 parts.append(part)
-    usage = data.get("usage")
     incomplete = (data.get("incomplete_details") or {}).get("reason")
     return sdk.ChatResponse(
         message=sdk.Message("assistant", tuple(parts)),
         finish_reason=response_finish(status, incomplete, tool_calls=calls > 0, refused=refused),
         raw_finish_reason="refusal" if refused else (incomplete or status),
-        usage=response_usage(usage) if usage else sdk.Usage(),
+        usage=response_usage(data.get("usage")),
         model=data.get("model") or "",
         provider=provider,
         id=data.get("id"),
@@ -251,7 +250,7 @@ class ResponsesStreamParser:
         raw = "refusal" if self._refused else (incomplete or status)
         self._finish = sdk.Finish(reason, raw, response.get("model") or "", response.get("id"))
         usage = response.get("usage")
-        if usage:
+        if usage and isinstance(usage, Mapping):
             out.append(sdk.UsageEvent(response_usage(usage)))
         return out
 

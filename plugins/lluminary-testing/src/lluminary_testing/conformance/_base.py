@@ -119,6 +119,8 @@ class ConformanceBase:
     supports_stream_usage: ClassVar[bool] = True
     #: Embedding answers report token usage.
     supports_embedding_usage: ClassVar[bool] = True
+    #: The provider's own usage object comes back as it was sent, in ``usage.details``.
+    supports_usage_details: ClassVar[bool] = True
     #: Usage fields the provider reports (compared field by field with the scenario's usage).
     usage_fields: ClassVar[frozenset[str]] = frozenset({"input_tokens", "output_tokens"})
     #: Error kinds (see ``ErrorScenario.kind``) the provider has, and the typed error each becomes.

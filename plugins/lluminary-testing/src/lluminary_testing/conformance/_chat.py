@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 import pytest
 
 from lluminary import (
@@ -16,6 +19,7 @@ from lluminary import (
     Usage,
     UsageEvent,
 )
+from lluminary.sdk import from_json, to_json
 from lluminary_testing.scenario import Scenario, ToolCallSpec
 from lluminary_testing.server import FakeServer, Fault
 
@@ -117,6 +121,38 @@ class ChatTests(ConformanceBase):
         response = await self.call(streamed, client, server)
         for field in sorted(self.usage_fields):
             assert getattr(response.usage, field) == getattr(usage, field), f"usage.{field}"
+
+    @covered_by("supports_usage_details")
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
+    async def test_usage_details_kept(self, client: Client, server: FakeServer, streamed: bool) -> None:
+        """The provider's own usage object comes back in ``usage.details`` as it was sent: the
+        scripted counts are among its numbers, it survives lluminary's JSON converter unchanged,
+        and a stream ends with the same details as the non-streamed answer.
+
+        Troubleshooting: put the wire usage object (a plain dict, unknown keys kept, nothing
+        renamed) in ``Usage(details=...)`` on every path; for a stream, the details of its final
+        usage (providers that send usage in parts merge them the way the final object reads)."""
+        self.need(self.supports_usage_details, f"{self.provider}: supports_usage_details = False")
+        plain = Usage(input_tokens=1234, output_tokens=567)
+        server.script(Scenario(text="ok", usage=plain))
+        response = await self.call(streamed, client, server)
+        details = response.usage.details
+        assert isinstance(details, dict), f"usage.details is not a plain dict: {details!r}"
+        assert details, "usage.details is empty"
+        numbers = set(_numbers(details))
+        assert {1234, 567} <= numbers, f"the scripted counts 1234 and 567 are not in usage.details: {details!r}"
+        restored = from_json(to_json(response), ChatResponse)
+        assert restored.usage.details == details, "usage.details changed through to_json/from_json"
+        if streamed:
+            rich = Usage(
+                input_tokens=120, output_tokens=45, cache_read_tokens=100, cache_write_tokens=8, reasoning_tokens=30
+            )
+            server.script(Scenario(text="ok", usage=rich), Scenario(text="ok", usage=rich))
+            generated = await self.generate(client, server)
+            streamed_response = (await self.stream(client, server))[1]
+            assert generated.usage.details, "usage.details is empty"
+            assert streamed_response.usage.details == generated.usage.details
 
     @covered_by("supports_system_prompt")
     @pytest.mark.asyncio
@@ -268,3 +304,17 @@ class ChatTests(ConformanceBase):
         response: ChatResponse = await self.generate(client, server, "echo me")
         assert "echo me" in response.text
         assert not any(isinstance(p, ToolCallPart) for p in response.message.content)
+
+
+def _numbers(value: Any) -> Iterator[int | float]:
+    """Every number in a JSON value, however deep (usage objects nest counts in objects and lists)."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, (int, float)):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _numbers(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _numbers(item)

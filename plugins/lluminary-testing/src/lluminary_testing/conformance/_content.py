@@ -112,7 +112,10 @@ class ContentTests(ConformanceBase):
         self, client: Client, server: FakeServer, streamed: bool
     ) -> None:
         """An answer that does not fit the type raises ``OutputValidationError`` carrying the raw
-        text (nothing is lost), streamed or not."""
+        text (nothing is lost), streamed or not.
+
+        Troubleshooting: the kernel validates the answer's text; if ``raw`` differs from what the
+        server sent, the provider changed the text on the way (trimmed it, joined parts wrongly)."""
         self.need(self.supports_structured_output, f"{self.provider}: supports_structured_output = False")
         server.script(Scenario(text='{"name": "Ada"}'))
         with pytest.raises(OutputValidationError) as info:

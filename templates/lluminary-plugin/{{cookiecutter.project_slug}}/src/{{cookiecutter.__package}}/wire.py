@@ -199,7 +199,7 @@ def embed_body(request: EmbedRequest) -> dict[str, Any]:
 
 def usage_of(data: Mapping[str, Any]) -> Usage:
     """Usage in lluminary's convention: input counts every input token (cached ones included),
-    output every output token (reasoning included)."""
+    output every output token (reasoning included); ``details`` keeps the usage object as it came."""
     prompt = data.get("prompt_tokens_details") or {}
     completion = data.get("completion_tokens_details") or {}
     return Usage(
@@ -207,6 +207,7 @@ def usage_of(data: Mapping[str, Any]) -> Usage:
         output_tokens=int(data.get("completion_tokens") or 0),
         cache_read_tokens=int(prompt.get("cached_tokens") or 0),
         reasoning_tokens=int(completion.get("reasoning_tokens") or 0),
+        details=dict(data),
     )
 
 
@@ -310,7 +311,8 @@ def embeddings(data: Any, expected: int, *, provider: str) -> tuple[list[list[fl
     try:
         items = sorted(data["data"], key=lambda item: int(item.get("index", 0)))
         vectors = [[float(x) for x in item["embedding"]] for item in items]
-        usage = Usage(input_tokens=int((data.get("usage") or {}).get("prompt_tokens") or 0))
+        raw_usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+        usage = Usage(input_tokens=int(raw_usage.get("prompt_tokens") or 0), details=dict(raw_usage))
         model = str(data.get("model") or "")
     except (TypeError, KeyError, ValueError, AttributeError) as exc:
         raise MalformedResponseError(f"unexpected embeddings answer: {exc!r}", provider=provider) from None
