@@ -1,10 +1,10 @@
-"""The request bodies the provider builds, held to Cohere's OpenAPI document
-(``shared/specs/cohere-openapi.yaml`` beside the repository; skipped where it is absent)."""
+"""The request bodies the provider builds, held to Cohere's OpenAPI document (``cohere-openapi.yaml``,
+which its licence keeps out of the repository: skipped unless a copy is in ``specs/`` or in
+``shared/specs`` beside the repository; ``specs/README.md`` says where to get it)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,19 +22,14 @@ from lluminary._types import (
 )
 from lluminary_cohere.request import chat_body, embed_body
 from lluminary_testing.cohere_server import chat_problem, embed_problem, schema_problems
+from lluminary_testing.openapi import load_spec
 
-SPEC_PATH = Path(__file__).resolve().parents[3].parent / "shared" / "specs" / "cohere-openapi.yaml"
 WEATHER = Tool("get_weather", "Weather.", {"type": "object", "properties": {"city": {"type": "string"}}}, strict=True)
 
 
 @pytest.fixture(scope="module")
 def spec() -> Mapping[str, Any]:
-    yaml = pytest.importorskip("yaml")
-    if not SPEC_PATH.exists():
-        pytest.skip(f"Cohere's OpenAPI document is not at {SPEC_PATH}")
-    with SPEC_PATH.open(encoding="utf-8") as f:
-        loaded: Mapping[str, Any] = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return loaded
+    return load_spec("cohere-openapi.yaml", __file__)
 
 
 def request_schema(spec: Mapping[str, Any], path: str) -> Mapping[str, Any]:

@@ -1,4 +1,4 @@
-"""The fake Bedrock Runtime checked against the service model (``shared/specs/bedrock-runtime-service-2.json``,
+"""The fake Bedrock Runtime checked against the service model (``specs/bedrock-runtime-service-2.json.gz``,
 botocore's own ``service-2.json``), against botocore's event-stream decoder, and against botocore's
 real client, which signs, sends and parses exactly as boto3 users do.
 
@@ -34,7 +34,7 @@ from lluminary_testing.bedrock_server import (  # noqa: E402
     render_stream,
     unit_vector,
 )
-from lluminary_testing.openapi import find_spec  # noqa: E402
+from lluminary_testing.openapi import load_spec  # noqa: E402
 
 SPEC_NAME = "bedrock-runtime-service-2.json"
 MODEL = "anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -43,16 +43,9 @@ HELLO = [{"role": "user", "content": [{"text": "Hello there"}]}]
 
 
 @pytest.fixture(scope="module")
-def model() -> dict[str, Any]:
-    """The service model: the shared spec, or botocore's copy of it when the spec is not beside the repo."""
-    path = find_spec(SPEC_NAME, __file__)
-    if path is not None:
-        loaded: dict[str, Any] = json.loads(path.read_text())
-        return loaded
-    from botocore.loaders import Loader
-
-    service: dict[str, Any] = Loader().load_service_model("bedrock-runtime", "service-2")
-    return service
+def model() -> Mapping[str, Any]:
+    """botocore's service model, pinned in the repository's ``specs/`` (``specs/README.md``)."""
+    return load_spec(SPEC_NAME, __file__)
 
 
 class Shapes:
@@ -235,13 +228,13 @@ def test_exception_and_error_frames() -> None:
 
 
 @pytest.mark.parametrize("case", sorted(SCENARIOS))
-def test_converse_response_matches_the_model(model: dict[str, Any], case: str) -> None:
+def test_converse_response_matches_the_model(model: Mapping[str, Any], case: str) -> None:
     body = render_converse(SCENARIOS[case])
     assert Shapes(model).check(body, "ConverseResponse") == []
 
 
 @pytest.mark.parametrize("case", sorted(SCENARIOS))
-def test_stream_events_match_the_model_and_the_response(model: dict[str, Any], case: str) -> None:
+def test_stream_events_match_the_model_and_the_response(model: Mapping[str, Any], case: str) -> None:
     scenario = SCENARIOS[case]
     output = model["shapes"]["ConverseStreamOutput"]["members"]
     shapes = Shapes(model, extra=frozenset({"p"}))
@@ -302,7 +295,7 @@ def test_usage_leaves_cache_tokens_out_of_input_tokens() -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(ERRORS))
-def test_error_answers(fake_bedrock: FakeBedrockServer, model: dict[str, Any], kind: str) -> None:
+def test_error_answers(fake_bedrock: FakeBedrockServer, model: Mapping[str, Any], kind: str) -> None:
     import httpx2
 
     fake_bedrock.script(ErrorScenario(kind, request_id="rid-e"))  # type: ignore[arg-type]

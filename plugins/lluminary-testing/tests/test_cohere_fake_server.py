@@ -1,5 +1,7 @@
-"""The fake Cohere server against Cohere's OpenAPI document (``shared/specs/cohere-openapi.yaml``,
-next to the repository) and against the wire facts the spec does not state (stream framing)."""
+"""The fake Cohere server against Cohere's OpenAPI document (``cohere-openapi.yaml``, which its
+licence keeps out of the repository: those checks skip unless a copy is in ``specs/`` or in
+``shared/specs`` beside the repository) and against the wire facts the spec does not state
+(stream framing)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The fake Gemini server checked against the Gemini wire (WIRE.md and the field names of
-googleapis/python-genai ``types.py``; there is no machine-readable Gemini spec in shared/specs).
+googleapis/python-genai ``types.py``; there is no machine-readable Gemini spec in specs/).
 
 Every field a client relies on is checked for presence and type: a ``GenerateContentResponse``
 has ``candidates[].content{role: "model", parts}``, a ``finishReason`` from Google's enum, a

@@ -1,5 +1,5 @@
-"""The fake Mistral server against Mistral's OpenAPI document (``shared/specs/mistral-openapi.yaml``,
-next to the repository) and against the wire facts the document does not state (stream framing,
+"""The fake Mistral server against Mistral's OpenAPI document (the repository's
+``specs/mistral-openapi.yaml.gz``) and against the wire facts the document does not state (stream framing,
 the error bodies seen in the wild)."""
 
 from __future__ import annotations

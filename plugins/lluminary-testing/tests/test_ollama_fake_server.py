@@ -1,5 +1,5 @@
-"""The fake Ollama server against Ollama's OpenAPI document (``shared/specs/ollama-openapi.yaml``,
-next to the repository) and against the wire facts the document does not state (NDJSON framing,
+"""The fake Ollama server against Ollama's OpenAPI document (the repository's
+``specs/ollama-openapi.yaml.gz``) and against the wire facts the document does not state (NDJSON framing,
 whole tool calls in a ``done: false`` line, errors inside a 200 stream)."""
 
 from __future__ import annotations

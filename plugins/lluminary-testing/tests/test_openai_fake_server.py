@@ -2,20 +2,16 @@
 (chat completions, chunks, responses, stream events, embeddings, errors) has the fields the spec
 requires, of the types it declares, and the SSE framing is what clients parse.
 
-The spec is read from ``shared/specs/openai-openapi.yaml`` next to the repository (or from
-``$LLUMINARY_OPENAI_SPEC``); the tests skip when it is absent. It is parsed with a small reader
-for the block-YAML subset the spec is written in, so the check needs no YAML library.
+The spec is the repository's ``specs/openai-openapi.yaml.gz`` (``specs/README.md`` says which
+version), read by :func:`lluminary_testing.openapi.load_spec`.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
-import re
 import struct
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any, get_args
 
 import httpx2
@@ -25,123 +21,18 @@ from lluminary import Usage
 from lluminary.sdk import SSEDecoder
 from lluminary_testing import ErrorScenario, Fault, Scenario, ToolCallSpec
 from lluminary_testing.openai_server import FakeOpenAIServer, embedding_vector
+from lluminary_testing.openapi import load_spec
 from lluminary_testing.scenario import ErrorKind
 
 KEY = {"authorization": "Bearer sk-test-0123456789abcdef"}
 
 
-# --------------------------------------------------------------------------- a block-YAML subset reader
-
-
-_KEY = re.compile(r"""^("[^"]*"|'[^']*'|[^\s"'#:][^:]*?):(?:\s+|$)""")
-
-
-def _scalar(text: str) -> Any:
-    text = text.strip()
-    if text[:1] in "\"'" and text[-1:] == text[:1] and len(text) >= 2:
-        return text[1:-1]
-    if text in ("null", "~"):
-        return None
-    if text in ("true", "false"):
-        return text == "true"
-    if text == "[]":
-        return []
-    if text == "{}":
-        return {}
-    if text.startswith("[") and text.endswith("]"):
-        return [_scalar(p) for p in text[1:-1].split(",") if p.strip()]
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    return text
-
-
-class _Reader:
-    def __init__(self, text: str) -> None:
-        self.lines: list[tuple[int, str]] = []
-        for raw in text.splitlines():
-            content = raw.strip()
-            if content and not content.startswith("#"):
-                self.lines.append((len(raw) - len(raw.lstrip(" ")), content))
-        self.pos = 0
-
-    def _skip_deeper(self, indent: int) -> None:
-        while self.pos < len(self.lines) and self.lines[self.pos][0] > indent:
-            self.pos += 1
-
-    def block(self, indent: int) -> Any:
-        content = self.lines[self.pos][1]
-        return self.sequence(indent) if content == "-" or content.startswith("- ") else self.mapping(indent)
-
-    def mapping(self, indent: int) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        while self.pos < len(self.lines):
-            line_indent, content = self.lines[self.pos]
-            if line_indent != indent or content == "-" or content.startswith("- "):
-                break
-            match = _KEY.match(content)
-            if match is None:  # not a key: a stray continuation line
-                self.pos += 1
-                continue
-            key = str(_scalar(match.group(1)))
-            value = content[match.end() :].strip()
-            self.pos += 1
-            if not value:
-                if self.pos < len(self.lines) and self.lines[self.pos][0] > indent:
-                    result[key] = self.block(self.lines[self.pos][0])
-                elif (
-                    self.pos < len(self.lines)
-                    and self.lines[self.pos][0] == indent
-                    and self.lines[self.pos][1].startswith("- ")
-                ):
-                    result[key] = self.sequence(indent)
-                else:
-                    result[key] = None
-            elif value[:1] in ">|" and len(value) <= 2:
-                self._skip_deeper(indent)
-                result[key] = "<text>"
-            else:
-                self._skip_deeper(indent)  # a plain scalar continued on deeper lines
-                result[key] = _scalar(value)
-        return result
-
-    def sequence(self, indent: int) -> list[Any]:
-        items: list[Any] = []
-        while self.pos < len(self.lines):
-            line_indent, content = self.lines[self.pos]
-            if line_indent != indent or not (content == "-" or content.startswith("- ")):
-                break
-            rest = content[1:].strip()
-            if not rest:
-                self.pos += 1
-                items.append(self.block(self.lines[self.pos][0]) if self.pos < len(self.lines) else None)
-            elif _KEY.match(rest):
-                self.lines[self.pos] = (indent + 2, rest)  # "- key: v" opens a mapping
-                items.append(self.mapping(indent + 2))
-            else:
-                self.pos += 1
-                self._skip_deeper(indent)
-                items.append(_scalar(rest))
-        return items
-
-
-def _spec_path() -> Path | None:
-    configured = os.environ.get("LLUMINARY_OPENAI_SPEC")
-    candidates = [Path(configured)] if configured else []
-    here = Path(__file__).resolve()
-    candidates += [parent / "shared" / "specs" / "openai-openapi.yaml" for parent in here.parents]
-    return next((p for p in candidates if p.is_file()), None)
+# --------------------------------------------------------------------------- the spec
 
 
 @pytest.fixture(scope="module")
 def schemas() -> Mapping[str, Any]:
-    path = _spec_path()
-    if path is None:
-        pytest.skip("the OpenAI OpenAPI spec (shared/specs/openai-openapi.yaml) is not available")
-    text = path.read_text(encoding="utf-8")
-    start = text.index("\n  schemas:\n") + 1
-    end = text.find("\n  securitySchemes:", start)
-    reader = _Reader(text[start : end if end > 0 else len(text)])
-    found: dict[str, Any] = reader.mapping(2)["schemas"]
+    found: Mapping[str, Any] = load_spec("openai-openapi.yaml", __file__)["components"]["schemas"]
     return found
 
 

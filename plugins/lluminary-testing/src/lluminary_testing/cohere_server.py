@@ -59,7 +59,8 @@ TOKENIZE_MAX_CHARS = 65_536
 DEFAULT_DIMENSIONS = {"embed-v4.0": 1536, "embed-english-light-v3.0": 384, "embed-multilingual-light-v3.0": 384}
 EMBED_INPUT_TYPES = ("search_document", "search_query", "classification", "clustering", "image")
 EMBEDDING_TYPES = ("float", "int8", "uint8", "binary", "ubinary", "base64")
-#: What Cohere's OpenAPI document (shared/specs/cohere-openapi.yaml) says each route answers with 200.
+#: What Cohere's OpenAPI document (cohere-openapi.yaml: not redistributable, see specs/README.md) says
+#: each route answers with 200.
 RESPONSE_MEDIA_TYPES: dict[str, tuple[str, ...]] = {
     CHAT_PATH: ("application/json",),
     EMBED_PATH: ("application/json",),

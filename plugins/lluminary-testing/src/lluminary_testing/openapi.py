@@ -1,42 +1,123 @@
 """Holding the fakes (and the requests providers send them) to the providers' own API documents.
 
-:func:`load_spec` finds a provider's OpenAPI document in ``shared/specs`` next to the repository
-(skipping the test when it is not there); :func:`schema_problems` says where a value breaks one of
-its schemas, for the subset of JSON Schema those documents use.
+:func:`load_spec` finds a provider's OpenAPI document (or service model) in the repository's
+``specs/`` folder, gzipped or plain, and else in ``shared/specs`` next to the repository; a
+document that is in neither skips the test, saying why and where a copy goes. It parses each
+document once a session (the OpenAI one is 3 MB of YAML). :func:`schema_problems` says where a
+value breaks one of its schemas, for the subset of JSON Schema those documents use.
 """
 
 from __future__ import annotations
 
+import functools
+import gzip
 import json
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
 
-__all__ = ["assert_matches", "find_spec", "load_spec", "schema", "schema_problems"]
+__all__ = [
+    "NOT_REDISTRIBUTABLE",
+    "UnreadableSpecError",
+    "absent_reason",
+    "assert_matches",
+    "find_spec",
+    "load_spec",
+    "repository_specs",
+    "schema",
+    "schema_problems",
+]
+
+#: The repository's folder of specs, and the file that marks it (the walk up stops at its folder).
+SPECS_DIR = "specs"
+SPECS_MARKER = "README.md"
+
+#: Specs whose licences keep them out of the repository (``specs/README.md`` has the details):
+#: the tests that need one skip, saying where a local copy goes (``specs/.gitignore`` keeps it out
+#: of commits).
+NOT_REDISTRIBUTABLE: Mapping[str, str] = MappingProxyType(
+    {
+        "cohere-openapi.yaml": "Cohere publishes it under a proprietary licence",
+        "anthropic-openapi-unofficial-2024.json": "it is a community copy of Anthropic's spec with no licence",
+    }
+)
+
+
+class UnreadableSpecError(ValueError):
+    """A spec file is there but cannot be read: a damaged gzip, invalid JSON or YAML, or a name
+    ending in neither ``.json`` nor ``.yaml``/``.yml`` (a broken file fails, it never skips)."""
 
 
 def find_spec(name: str, start: str | Path) -> Path | None:
-    """``shared/specs/<name>`` in a folder above ``start`` or next to one (the repository's parent)."""
+    """``<name>.gz`` or ``<name>`` in the repository's ``specs/`` (see :func:`repository_specs`),
+    else in ``shared/specs`` in a folder above ``start`` or next to one (the repository's parent);
+    None when it is in none of them."""
+    repo = repository_specs(start)
+    places = [repo] if repo is not None else []
     for parent in Path(start).resolve().parents:
-        for candidate in (parent / "shared" / "specs" / name, parent.parent / "shared" / "specs" / name):
+        places += [parent / "shared" / "specs", parent.parent / "shared" / "specs"]
+    for place in places:
+        for candidate in (place / f"{name}.gz", place / name):
             if candidate.is_file():
                 return candidate
     return None
 
 
+def repository_specs(start: str | Path) -> Path | None:
+    """The ``specs/`` folder of the repository ``start`` is in: the first one up from ``start``
+    that holds a ``README.md`` (a ``specs/`` without one is someone else's folder)."""
+    here = Path(start).resolve()
+    for folder in (here, *here.parents):
+        if (folder / SPECS_DIR / SPECS_MARKER).is_file():
+            return folder / SPECS_DIR
+    return None
+
+
 def load_spec(name: str, start: str | Path) -> Mapping[str, Any]:
-    """The parsed document (JSON, or YAML with PyYAML); the test is skipped when it is absent."""
+    """The parsed document (JSON, or YAML with PyYAML), gzipped or not; the test is skipped when
+    it is absent. Parsed once a session per file: the mapping is shared, so do not change it."""
     path = find_spec(name, start)
     if path is None:
-        pytest.skip(f"{name} is not in shared/specs next to the repository")
-    if path.suffix == ".json":
-        loaded: Mapping[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return loaded
-    yaml = pytest.importorskip("yaml")
-    with path.open(encoding="utf-8") as f:
-        parsed: Mapping[str, Any] = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        pytest.skip(absent_reason(name, start))
+    return _parsed(path)
+
+
+def absent_reason(name: str, start: str | Path) -> str:
+    """Why a test that needs the spec ``name`` skips, and where a copy goes for it to run."""
+    repo = repository_specs(start)
+    shared = "shared/specs next to the repository"
+    why = NOT_REDISTRIBUTABLE.get(name)
+    if why is not None:
+        where = shared if repo is None else f"{repo} (git-ignored there) or in {shared}"
+        return f"{name} is not redistributable ({why}), so no clone has it: put a copy in {where} to run this test"
+    where = shared if repo is None else f"{repo} or in {shared}"
+    return f"{name} is in neither the repository's specs/ nor shared/specs: put it in {where} to run this test"
+
+
+@functools.cache
+def _parsed(path: Path) -> Mapping[str, Any]:
+    stem = path.name.removesuffix(".gz")
+    if not stem.endswith((".json", ".yaml", ".yml")):
+        raise UnreadableSpecError(f"{path}: a spec is .json or .yaml (optionally .gz)")
+    yaml = None if stem.endswith(".json") else pytest.importorskip("yaml")
+    broken: tuple[type[Exception], ...] = (OSError, EOFError, zlib.error, ValueError)
+    if yaml is not None:
+        broken += (yaml.YAMLError,)
+    try:
+        raw = path.read_bytes()
+        text = (gzip.decompress(raw) if path.name.endswith(".gz") else raw).decode("utf-8")
+        if yaml is None:
+            parsed: Any = json.loads(text)
+        else:
+            parsed = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except broken as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise UnreadableSpecError(f"{path}: {exc}") from exc
+    if not isinstance(parsed, Mapping):
+        raise UnreadableSpecError(f"{path}: the document is a {type(parsed).__name__}, not a mapping")
     return parsed
 
 
