@@ -7,8 +7,9 @@ ENV PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 
+# redis-server: the Redis tests start a real one of their own (and fail without it under CI).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends make git \
+    && apt-get install -y --no-install-recommends make git redis-server \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src

@@ -62,6 +62,8 @@ EXPECTED_HOOKS: Mapping[str, frozenset[str]] = {
     "lluminary-cohere": PROVIDER_HOOKS,
     "lluminary-mistral": PROVIDER_HOOKS,
     "lluminary-ollama": PROVIDER_HOOKS,
+    "lluminary-sqlite": frozenset({"lluminary_cache"}),
+    "lluminary-redis": frozenset({"lluminary_cache", "lluminary_counters"}),
     "lluminary-testing": frozenset({"lluminary_commands"}),
 }
 

@@ -390,10 +390,10 @@ async def test_open_store_and_open_cache_resolve_through_the_hooks_and_close_wit
     store = client.open_store("box:///vectors")
     cache = client.open_cache("box://cache")
     assert [b.url for b in backends.opened] == ["box:///vectors", "box://cache"]
-    with pytest.raises(lluminary.PluginError, match="no vector store serves 'nothing://x'"):
+    with pytest.raises(lluminary.PluginError, match="no vector store serves nothing: URLs"):
         client.open_store("nothing://x")
     await client.aclose()
-    assert store.closed  # type: ignore[attr-defined]
+    assert store.backend.closed  # type: ignore[attr-defined]
     assert cache.closed  # type: ignore[attr-defined]
 
 

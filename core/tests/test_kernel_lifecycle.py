@@ -303,3 +303,10 @@ async def test_a_stream_that_stops_at_its_end_marker_gives_the_connection_back()
             await client.agenerate("stopper:m", "hi")
             await client.astream("stopper:m", "hi").response()
         assert server.opened == 1  # one connection served the three calls
+
+
+def test_a_cache_url_password_stays_out_of_the_repr() -> None:
+    client = Client(cache="redis://app:hunter2-pass@cache.internal:6379/0")
+    assert "hunter2" not in repr(client)
+    assert "redis://app:***@cache.internal:6379/0" in repr(client)
+    assert "memory://" in repr(Client(cache="memory://"))

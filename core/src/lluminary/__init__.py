@@ -57,6 +57,13 @@ _EXPORTS = {
     "tool": "tools",
     "RetryPolicy": "retry",
     "MemoryCache": "cache",
+    "SemanticCache": "semantic",
+    "MemoryStore": "memory_store",
+    "Collection": "collection",
+    "split_text": "retrieval",
+    "Record": "store",
+    "Match": "store",
+    "FilterError": "filters",
     "Accumulator": "streaming",
     "CacheBackend": "cache",
     "VectorStore": "store",
@@ -155,6 +162,7 @@ if TYPE_CHECKING:
     from ._cache import CacheBackend as CacheBackend, MemoryCache as MemoryCache
     from ._call import Call as Call, EventStream as EventStream, Middleware as Middleware, then as then
     from ._client import Client as Client
+    from ._collection import Collection as Collection
     from ._errors import (
         APIConnectionError as APIConnectionError,
         APITimeoutError as APITimeoutError,
@@ -178,14 +186,18 @@ if TYPE_CHECKING:
         UnpricedModelError as UnpricedModelError,
         UnsupportedError as UnsupportedError,
     )
+    from ._filters import FilterError as FilterError
     from ._hookspecs import hookimpl as hookimpl
+    from ._memory_store import MemoryStore as MemoryStore
     from ._middleware.cache import CacheWarning as CacheWarning
     from ._options import ChatOptions as ChatOptions, EmbedOptions as EmbedOptions
     from ._plugins import PluginLoadWarning as PluginLoadWarning
     from ._provider import Provider as Provider
+    from ._retrieval import split_text as split_text
     from ._retry import RetryPolicy as RetryPolicy
+    from ._semantic import SemanticCache as SemanticCache
     from ._settings import ProviderSettings as ProviderSettings
-    from ._store import VectorStore as VectorStore
+    from ._store import Match as Match, Record as Record, VectorStore as VectorStore
     from ._stream import AsyncStream as AsyncStream, SyncStream as SyncStream
     from ._streaming import Accumulator as Accumulator
     from ._structured import OutputValidationError as OutputValidationError

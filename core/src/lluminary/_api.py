@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from ._cache import CacheBackend
 from ._client import Client
 from ._cost import Catalogue
 from ._options import ChatOptions, EmbedOptions
 from ._plugins import plugin_manager
-from ._store import VectorStore
 from ._stream import AsyncStream, SyncStream
 from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse
+
+if TYPE_CHECKING:
+    from ._collection import Collection
 
 _default: Client | None = None
 
@@ -129,9 +131,10 @@ def open_cache(url: str) -> CacheBackend:
     return default_client().open_cache(url)
 
 
-def open_store(url: str) -> VectorStore:
-    """The vector store for ``url`` (``faiss:///path``) from the plugin serving its scheme."""
-    return default_client().open_store(url)
+def open_store(url: str, *, embed: str | None = None, namespace: str = "") -> Collection:
+    """The vector store for ``url`` (``faiss:///path``) from the plugin serving its scheme, with
+    ``embed`` the model its texts and questions are embedded with (``"local:e5-small"``)."""
+    return default_client().open_store(url, embed=embed, namespace=namespace)
 
 
 async def aclose() -> None:

@@ -112,6 +112,9 @@ class Client(SyncAPI, Resources):
         if cache is True:
             cache = "memory://"
         self._cache_spec: str | CacheBackend | bool = cache
+        bind = getattr(cache, "bind", None)
+        if callable(bind):  # a cache that works through its client (the semantic cache)
+            bind(self)
         self._caches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CacheBackend] = weakref.WeakKeyDictionary()
         self._opened: list[CacheBackend | VectorStore] = []
         self.middleware: tuple[Middleware, ...] = tuple(middleware)
@@ -130,7 +133,8 @@ class Client(SyncAPI, Resources):
         self.closed = False
 
     def __repr__(self) -> str:
-        return f"<Client providers={sorted(self.scope.settings)} cache={self._cache_spec!r} calls={self.calls}>"
+        cache = _without_password(self._cache_spec) if isinstance(self._cache_spec, str) else self._cache_spec
+        return f"<Client providers={sorted(self.scope.settings)} cache={cache!r} calls={self.calls}>"
 
     # ------------------------------------------------------------------ async API
 
@@ -352,3 +356,13 @@ def _want_output(call: Call, response_format: object) -> None:
 
 def _env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def _without_password(url: str) -> str:
+    """``redis://user:secret@host`` as ``redis://user:***@host``: a URL may carry a password."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in credentials:
+        return url
+    user = credentials.partition(":")[0]
+    return f"{scheme}://{user}:***@{host}"

@@ -13,6 +13,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from ._cache import CacheBackend
+    from ._counters import CounterStore
     from ._store import VectorStore
     from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, ModelInfo, StreamEvent, TraceEvent
 
@@ -53,6 +54,12 @@ def lluminary_cache(url: str) -> CacheBackend | None:
 @hookspec(firstresult=True)
 def lluminary_store(url: str) -> VectorStore | None:
     """Return a vector store for ``url`` if its scheme is yours (``faiss:///path``), else ``None``."""
+
+
+@hookspec(firstresult=True)
+def lluminary_counters(url: str) -> CounterStore | None:
+    """Return a counter store for ``url`` if its scheme is yours (``redis://``), else ``None``:
+    counters shared by every process that opens the same URL, for budgets and rate limits."""
 
 
 @hookspec

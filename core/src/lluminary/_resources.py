@@ -1,10 +1,11 @@
-"""What a client owns and closes: its cache backends (one per event loop), the stores and caches it
-opened by URL, its connection pools, and its exporters' buffers."""
+"""What a client owns and closes: its cache backends (one per event loop), the stores, caches and
+counter stores it opened by URL, its connection pools, and its exporters' buffers."""
 
 from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, cast
 
 from . import _loop
@@ -13,6 +14,8 @@ from ._errors import LluminaryError
 from ._store import VectorStore
 
 if TYPE_CHECKING:
+    from ._collection import Collection
+    from ._counters import CounterStore
     from ._plugins import PluginManager
     from ._transport import Pools
 
@@ -27,6 +30,8 @@ class Resources:
     _cache_spec: str | CacheBackend | bool
     _caches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CacheBackend]
     _opened: list[CacheBackend | VectorStore]
+    #: Counter stores opened by URL (a tuple, replaced on each open: no per-client set-up needed).
+    _counter_stores: tuple[CounterStore, ...] = ()
 
     async def cache_backend(self) -> CacheBackend | None:
         """This client's cache backend on the running loop (opened on first use), or None."""
@@ -52,14 +57,41 @@ class Resources:
             self._opened.append(backend)
         return backend
 
-    def open_store(self, url: str) -> VectorStore:
-        """The vector store for ``url`` (``faiss:///path``) from the plugin serving its scheme;
-        closed with the client."""
+    def open_counters(self, url: str) -> CounterStore:
+        """The counter store for ``url`` (``memory://name``, ``redis://...``) from the plugin serving
+        its scheme, for budgets and rate limits shared by many processes; closed with the client."""
+        scheme = url.partition(":")[0]
+        self.plugins.load(scheme)
+        store: CounterStore | None = self.plugins.hook.lluminary_counters(url=url)
+        if store is None:
+            # The scheme only: the URL may carry a password.
+            raise self.plugins.missing(scheme, f"no counter store serves {scheme}: URLs")
+        self._counter_stores = (*self._counter_stores, store)
+        return store
+
+    def open_store(
+        self,
+        url: str,
+        *,
+        embed: str | None = None,
+        namespace: str = "",
+        embed_options: Mapping[str, Any] | None = None,
+    ) -> Collection:
+        """The vector store for ``url`` (``faiss:///path``, ``memory://name``) from the plugin
+        serving its scheme, as a :class:`~lluminary.Collection` that embeds texts with ``embed``
+        (``"local:e5-small"``) through this client; closed with the client."""
+        from ._collection import Collection
+
+        backend = self.open_store_backend(url)
+        return Collection(self, backend, embed=embed, namespace=namespace, embed_options=embed_options)  # type: ignore[arg-type]
+
+    def open_store_backend(self, url: str) -> VectorStore:
+        """The plugin's own store object for ``url`` (no embedding); closed with the client."""
         scheme = url.partition(":")[0]
         self.plugins.load(scheme)
         store: VectorStore | None = self.plugins.hook.lluminary_store(url=url)
         if store is None:
-            raise self.plugins.missing(scheme, f"no vector store serves {url!r}")
+            raise self.plugins.missing(scheme, f"no vector store serves {scheme}: URLs")
         self._opened.append(store)
         return store
 
@@ -73,7 +105,8 @@ class Resources:
         self.closed = True
         errors: list[BaseException] = []
         running = asyncio.get_running_loop()
-        closables: list[Any] = list(self._opened)
+        closables: list[Any] = [*self._opened, *self._counter_stores]
+        self._counter_stores = ()
         for loop, backend in list(self._caches.items()):
             if loop is running:
                 closables.append(backend)

@@ -1,45 +1,92 @@
-"""The vector-store contract that ``lluminary_store`` plugins implement."""
+"""The vector-store contract that ``lluminary_store`` plugins implement.
+
+A backend stores records (id, vector, metadata, text) in namespaces and answers nearest-neighbour
+queries by vector, with the kernel's one metadata filter language (:mod:`lluminary._filters`).
+It never embeds: users reach it through a :class:`~lluminary.Collection`, which embeds texts and
+questions through the client's normal ``embed`` path.
+
+**Scores: higher is closer, whatever the metric.** ``cosine``: the cosine similarity, in [-1, 1];
+``dot``: the inner product; ``l2``: the negated squared Euclidean distance (0 for the same vector,
+more negative further away).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
+Metric = Literal["cosine", "dot", "l2"]
+METRICS: tuple[Metric, ...] = ("cosine", "dot", "l2")
+
+
+def _floats(vector: Sequence[float] | None) -> tuple[float, ...] | None:
+    return None if vector is None else tuple(float(x) for x in vector)
+
 
 @attrs.frozen
-class StoredVector:
-    """A vector with its id and metadata."""
+class Record:
+    """What a store holds: an id, its vector, metadata (strings, numbers, booleans) and the text
+    the vector was made from, if any. A record given without a vector is embedded from ``text``
+    by the :class:`~lluminary.Collection` before it reaches a backend."""
 
     id: str
-    vector: Sequence[float]
+    vector: tuple[float, ...] | None = attrs.field(default=None, converter=_floats)
     metadata: Mapping[str, Any] = attrs.field(factory=dict)
+    text: str | None = None
 
 
 @attrs.frozen
 class Match:
-    """A query hit: the id, its similarity score (higher is closer) and its metadata."""
+    """A query hit: the id, its score (higher is closer), metadata, text, and the vector when asked for."""
 
     id: str
     score: float
     metadata: Mapping[str, Any] = attrs.field(factory=dict)
+    text: str | None = None
+    vector: tuple[float, ...] | None = attrs.field(default=None, converter=_floats)
 
 
 @runtime_checkable
 class VectorStore(Protocol):
-    """An async vector store. Implementations decide persistence; the kernel only calls these."""
+    """An async vector store: what ``lluminary_store(url)`` returns.
 
-    async def upsert(self, items: Sequence[StoredVector]) -> None:
-        """Insert or replace vectors by id."""
+    ``namespace`` partitions a store ("" is the default one); an operation sees only its
+    namespace. ``filter`` is the kernel's filter language, already checked by the kernel: translate
+    it, and raise :class:`~lluminary.FilterError` for what the backend cannot express. Upserting an
+    existing id replaces the record. Vectors of one store have one dimension; a vector of another
+    is a :class:`~lluminary.RequestValidationError`.
+    """
+
+    #: How scores are computed: "cosine", "dot" or "l2" (see the module docs).
+    metric: Metric
+
+    async def upsert(self, records: Sequence[Record], *, namespace: str = "") -> None:
+        """Insert or replace records (every one has a vector); all or nothing per call."""
 
     async def query(
-        self, vector: Sequence[float], *, top_k: int = 10, filter: Mapping[str, Any] | None = None
+        self,
+        vector: Sequence[float],
+        *,
+        top_k: int = 10,
+        filter: Mapping[str, Any] | None = None,
+        namespace: str = "",
+        include_vectors: bool = False,
     ) -> list[Match]:
-        """Return the ``top_k`` nearest vectors, best first."""
+        """The ``top_k`` records nearest ``vector`` that pass ``filter``, best first."""
 
-    async def delete(self, ids: Sequence[str]) -> None:
-        """Remove vectors by id; unknown ids are ignored."""
+    async def fetch(self, ids: Sequence[str], *, namespace: str = "") -> list[Record]:
+        """The records with these ids, in the order asked; unknown ids are left out."""
+
+    async def delete(
+        self, ids: Sequence[str] | None = None, *, filter: Mapping[str, Any] | None = None, namespace: str = ""
+    ) -> None:
+        """Remove records by id (unknown ids are ignored) or by filter (``{}`` is every record of
+        the namespace); exactly one of the two is given."""
+
+    async def count(self, *, namespace: str = "") -> int:
+        """How many records the namespace holds."""
 
     async def close(self) -> None:
-        """Release connections and flush what needs flushing."""
+        """Flush what needs flushing and release connections; idempotent."""

@@ -285,6 +285,8 @@ class ChatResponse:
     saved: Cost | None = attrs.field(default=None, eq=False)
     #: With ``response_format=`` a type: the answer as an instance of it (never serialised).
     parsed: Any = attrs.field(default=None, eq=False, repr=False)
+    #: On a semantic cache hit: how close the question was to the cached one (the store's score).
+    similarity: float | None = attrs.field(default=None, eq=False)
 
     @property
     def text(self) -> str:

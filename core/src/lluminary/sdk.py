@@ -23,6 +23,16 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "cache_key": ("_cache", "cache_key"),
     "dump_cache_value": ("_cache", "dumps"),
     "load_cache_value": ("_cache", "loads"),
+    "COUNTER_SCALE": ("_counters", "COUNTER_SCALE"),
+    "MAX_COUNTER_UNITS": ("_counters", "MAX_COUNTER_UNITS"),
+    "Charge": ("_counters", "Charge"),
+    "CounterStore": ("_counters", "CounterStore"),
+    "CounterUnavailableError": ("_counters", "CounterUnavailableError"),
+    "MemoryCounters": ("_counters", "MemoryCounters"),
+    "Reservation": ("_counters", "Reservation"),
+    "from_counter_units": ("_counters", "from_counter_units"),
+    "sliding_retry_after": ("_counters", "sliding_retry_after"),
+    "to_counter_units": ("_counters", "to_counter_units"),
     "from_dict": ("_convert", "from_dict"),
     "from_json": ("_convert", "from_json"),
     "to_dict": ("_convert", "to_dict"),
@@ -77,8 +87,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "SSEDecoder": ("_sse", "SSEDecoder"),
     "SSEEvent": ("_sse", "SSEEvent"),
     "Match": ("_store", "Match"),
-    "StoredVector": ("_store", "StoredVector"),
+    "Record": ("_store", "Record"),
+    "Metric": ("_store", "Metric"),
+    "MemoryStore": ("_memory_store", "MemoryStore"),
     "VectorStore": ("_store", "VectorStore"),
+    "FilterError": ("_filters", "FilterError"),
+    "check_filter": ("_filters", "check_filter"),
+    "filter_matches": ("_filters", "matches"),
     "Accumulator": ("_streaming", "Accumulator"),
     "accumulate": ("_streaming", "accumulate"),
     "aiter_events": ("_streaming", "aiter_events"),
@@ -157,6 +172,18 @@ if TYPE_CHECKING:
         loads as load_cache_value,
     )
     from ._convert import from_dict as from_dict, from_json as from_json, to_dict as to_dict, to_json as to_json
+    from ._counters import (
+        COUNTER_SCALE as COUNTER_SCALE,
+        MAX_COUNTER_UNITS as MAX_COUNTER_UNITS,
+        Charge as Charge,
+        CounterStore as CounterStore,
+        CounterUnavailableError as CounterUnavailableError,
+        MemoryCounters as MemoryCounters,
+        Reservation as Reservation,
+        from_counter_units as from_counter_units,
+        sliding_retry_after as sliding_retry_after,
+        to_counter_units as to_counter_units,
+    )
     from ._errors import (
         APIConnectionError as APIConnectionError,
         APITimeoutError as APITimeoutError,
@@ -182,6 +209,7 @@ if TYPE_CHECKING:
         redact as redact,
         register_secret as register_secret,
     )
+    from ._filters import FilterError as FilterError, check_filter as check_filter, matches as filter_matches
     from ._hookspecs import hookimpl as hookimpl
     from ._http import (
         CONTEXT_LENGTH_MARKERS as CONTEXT_LENGTH_MARKERS,
@@ -196,6 +224,7 @@ if TYPE_CHECKING:
     )
     from ._http_provider import HTTPProvider as HTTPProvider
     from ._json import dumps as dumps, dumps_str as dumps_str, loads as loads
+    from ._memory_store import MemoryStore as MemoryStore
     from ._options import ChatOptions as ChatOptions, EmbedOptions as EmbedOptions
     from ._provider import Provider as Provider
     from ._requests import build_chat_request as build_chat_request, build_embed_request as build_embed_request
@@ -207,7 +236,7 @@ if TYPE_CHECKING:
         SSEDecoder as SSEDecoder,
         SSEEvent as SSEEvent,
     )
-    from ._store import Match as Match, StoredVector as StoredVector, VectorStore as VectorStore
+    from ._store import Match as Match, Metric as Metric, Record as Record, VectorStore as VectorStore
     from ._streaming import (
         Accumulator as Accumulator,
         accumulate as accumulate,
@@ -324,8 +353,24 @@ __all__ = [
     "dump_cache_value",
     "load_cache_value",
     "VectorStore",
-    "StoredVector",
+    "FilterError",
+    "check_filter",
+    "filter_matches",
+    "Record",
+    "Metric",
+    "MemoryStore",
     "Match",
+    # counters shared across processes (budgets, rate limits)
+    "CounterStore",
+    "Charge",
+    "Reservation",
+    "MemoryCounters",
+    "CounterUnavailableError",
+    "COUNTER_SCALE",
+    "MAX_COUNTER_UNITS",
+    "to_counter_units",
+    "from_counter_units",
+    "sliding_retry_after",
     # the error hierarchy
     "LluminaryError",
     "ConfigurationError",

@@ -1,5 +1,5 @@
-"""pytest fixtures for the fake provider servers. This plugin only adds fixtures: it changes
-nothing else in a test run (no hooks, no options, no collection changes)."""
+"""pytest fixtures for the fake provider servers and a real redis-server. This plugin only adds
+fixtures: it changes nothing else in a test run (no hooks, no options, no collection changes)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ SERVERS = {
     "fake_cohere": "lluminary_testing.cohere_server:FakeCohereServer",
     "fake_mistral": "lluminary_testing.mistral_server:FakeMistralServer",
     "fake_ollama": "lluminary_testing.ollama_server:FakeOllamaServer",
+    "fake_pinecone": "lluminary_testing.pinecone_server:FakePineconeServer",
 }
 
 
@@ -41,6 +42,7 @@ DESCRIPTIONS = {
     "fake_cohere": "fake Cohere v2 server",
     "fake_mistral": "fake Mistral server",
     "fake_ollama": "fake Ollama server (NDJSON streams)",
+    "fake_pinecone": "fake Pinecone data plane (one in-memory index; ``.index``, ``.fail_next(...)``)",
 }
 
 
@@ -58,3 +60,14 @@ def _server_fixture(fixture_name: str) -> Any:
 # One fixture per server: ``fake_openai``, ``fake_anthropic``, ...
 for _fixture_name in SERVERS:
     globals()[_fixture_name] = _server_fixture(_fixture_name)
+
+
+@pytest.fixture
+def redis_server() -> Iterator[Any]:
+    """A real ``redis-server`` of this test's own on a free loopback port, without persistence
+    (``.url``, ``.port``, ``.unix_url``; ``.stop()`` / ``.start()`` for an outage on the same port,
+    ``.freeze()`` / ``.thaw()`` for a server that stops answering). Skipped when redis-server is
+    not installed, except under CI (``CI`` set), where that fails."""
+    from lluminary_testing.redis import redis_server_for_test
+
+    yield from redis_server_for_test()
