@@ -478,3 +478,31 @@ def test_console_script_failure_is_one_line() -> None:
     lines = [line for line in done.stderr.splitlines() if not line.startswith("warning: ")]
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("error: no provider 'surely-not-installed' is installed")
+
+
+def test_cache_stats_and_clear() -> None:
+    """``lluminary cache stats URL`` reports what the backend holds; ``clear`` asks first."""
+    import asyncio
+
+    from lluminary._cache import cache_key
+    from lluminary._requests import build_chat_request
+
+    url = "memory://cli-cache-test"
+    backend = lluminary.Client().open_cache(url)
+    request = build_chat_request("scripted:m", "hi")
+    asyncio.run(backend.set(cache_key(request), ChatResponse(Message.assistant("hello"))))
+    stats = run(["cache", "stats", url, "--json"])
+    assert stats.exit_code == 0, stats.output
+    assert json.loads(stats.stdout) == {"backend": "MemoryCache", "entries": 1, "max_entries": 1024, "ttl": None}
+    table = run(["cache", "stats", url])
+    assert "entries      1" in table.stdout
+    refused = run(["cache", "clear", url], input="n\n")
+    assert refused.exit_code == 1
+    assert json.loads(run(["cache", "stats", url, "--json"]).stdout)["entries"] == 1
+    cleared = run(["cache", "clear", url], input="y\n")
+    assert cleared.exit_code == 0, cleared.output
+    assert "cleared memory://cli-cache-test" in cleared.stdout
+    assert json.loads(run(["cache", "stats", url, "--json"]).stdout)["entries"] == 0
+    unknown = run(["cache", "stats", "nowhere://x"])
+    assert unknown.exit_code != 0
+    assert "nowhere" in unknown.output

@@ -1234,3 +1234,25 @@ async def test_module_level_async_functions() -> None:
         assert len((await lluminary.aembed("modlevel2:m", ["c", "d"])).embeddings) == 2
     finally:
         lluminary.unregister(provider)
+
+
+async def test_per_call_cache_control() -> None:
+    """``cache="refresh"`` skips the read and stores the fresh answer; ``cache_ttl`` overrides
+    the client's; bad values are refused before any I/O."""
+    client, provider, _ = make(reply("old"), reply("new"), reply("later"), cache="memory://?per-call")
+    assert (await client.agenerate("scripted:m", "q", cache_ttl=60)).text == "old"
+    assert (await client.agenerate("scripted:m", "q")).cached
+    fresh = await client.agenerate("scripted:m", "q", cache="refresh")
+    assert (fresh.text, fresh.cached) == ("new", False)
+    again = await client.agenerate("scripted:m", "q")
+    assert (again.text, again.cached) == ("new", True)
+    short = await client.agenerate("scripted:m", "other", cache_ttl=0.05)
+    await asyncio.sleep(0.1)
+    assert not (await client.agenerate("scripted:m", "other")).cached  # expired: called again
+    assert short.text == "later"
+    sent = len(provider.requests)
+    with pytest.raises(RequestValidationError, match="cache must be True, False or 'refresh'"):
+        await client.agenerate("scripted:m", "q", cache="sometimes")  # type: ignore[arg-type]
+    with pytest.raises(RequestValidationError, match="cache_ttl"):
+        await client.agenerate("scripted:m", "q", cache_ttl=-1)
+    assert len(provider.requests) == sent

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Unpack
 from ._cache import CacheBackend
 from ._client import Client
 from ._cost import Catalogue
-from ._options import ChatOptions, EmbedOptions
+from ._options import CacheMode, ChatOptions, EmbedOptions
 from ._plugins import plugin_manager
 from ._stream import AsyncStream, SyncStream
 from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse
@@ -32,13 +32,21 @@ async def agenerate(
     prompt: str | None = None,
     *,
     fallbacks: Sequence[str] | None = None,
-    cache: bool = True,
+    cache: CacheMode = True,
+    cache_ttl: float | None = None,
     parent_id: str | None = None,
     deadline: float | None = None,
     **kwargs: Unpack[ChatOptions],
 ) -> ChatResponse:
     return await default_client().agenerate(
-        model, prompt, fallbacks=fallbacks, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs
+        model,
+        prompt,
+        fallbacks=fallbacks,
+        cache=cache,
+        cache_ttl=cache_ttl,
+        parent_id=parent_id,
+        deadline=deadline,
+        **kwargs,
     )
 
 
@@ -47,13 +55,21 @@ def astream(
     prompt: str | None = None,
     *,
     fallbacks: Sequence[str] | None = None,
-    cache: bool = True,
+    cache: CacheMode = True,
+    cache_ttl: float | None = None,
     parent_id: str | None = None,
     deadline: float | None = None,
     **kwargs: Unpack[ChatOptions],
 ) -> AsyncStream:
     return default_client().astream(
-        model, prompt, fallbacks=fallbacks, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs
+        model,
+        prompt,
+        fallbacks=fallbacks,
+        cache=cache,
+        cache_ttl=cache_ttl,
+        parent_id=parent_id,
+        deadline=deadline,
+        **kwargs,
     )
 
 
@@ -61,12 +77,15 @@ async def aembed(
     model: str | EmbedRequest,
     inputs: str | Sequence[str] | None = None,
     *,
-    cache: bool = True,
+    cache: CacheMode = True,
+    cache_ttl: float | None = None,
     parent_id: str | None = None,
     deadline: float | None = None,
     **kwargs: Unpack[EmbedOptions],
 ) -> EmbedResponse:
-    return await default_client().aembed(model, inputs, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs)
+    return await default_client().aembed(
+        model, inputs, cache=cache, cache_ttl=cache_ttl, parent_id=parent_id, deadline=deadline, **kwargs
+    )
 
 
 def generate(
@@ -74,13 +93,21 @@ def generate(
     prompt: str | None = None,
     *,
     fallbacks: Sequence[str] | None = None,
-    cache: bool = True,
+    cache: CacheMode = True,
+    cache_ttl: float | None = None,
     parent_id: str | None = None,
     deadline: float | None = None,
     **kwargs: Unpack[ChatOptions],
 ) -> ChatResponse:
     return default_client().generate(
-        model, prompt, fallbacks=fallbacks, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs
+        model,
+        prompt,
+        fallbacks=fallbacks,
+        cache=cache,
+        cache_ttl=cache_ttl,
+        parent_id=parent_id,
+        deadline=deadline,
+        **kwargs,
     )
 
 
@@ -89,13 +116,21 @@ def stream(
     prompt: str | None = None,
     *,
     fallbacks: Sequence[str] | None = None,
-    cache: bool = True,
+    cache: CacheMode = True,
+    cache_ttl: float | None = None,
     parent_id: str | None = None,
     deadline: float | None = None,
     **kwargs: Unpack[ChatOptions],
 ) -> SyncStream:
     return default_client().stream(
-        model, prompt, fallbacks=fallbacks, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs
+        model,
+        prompt,
+        fallbacks=fallbacks,
+        cache=cache,
+        cache_ttl=cache_ttl,
+        parent_id=parent_id,
+        deadline=deadline,
+        **kwargs,
     )
 
 
@@ -103,12 +138,15 @@ def embed(
     model: str | EmbedRequest,
     inputs: str | Sequence[str] | None = None,
     *,
-    cache: bool = True,
+    cache: CacheMode = True,
+    cache_ttl: float | None = None,
     parent_id: str | None = None,
     deadline: float | None = None,
     **kwargs: Unpack[EmbedOptions],
 ) -> EmbedResponse:
-    return default_client().embed(model, inputs, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs)
+    return default_client().embed(
+        model, inputs, cache=cache, cache_ttl=cache_ttl, parent_id=parent_id, deadline=deadline, **kwargs
+    )
 
 
 def models() -> Catalogue:

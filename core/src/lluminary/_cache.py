@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import OrderedDict
-from typing import Protocol, Union, runtime_checkable
+from typing import Any, Protocol, Union, runtime_checkable
 
 from ._convert import from_dict, to_dict
 from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse
@@ -45,6 +45,8 @@ class CacheBackend(Protocol):
 
     ``request`` is the request being answered: an exact cache needs only ``key``; a semantic
     cache reads the conversation from it. A backend is used on the event loop that opened it.
+    An optional async ``stats()`` returns figures (entries, bytes, settings) for
+    ``lluminary cache stats``.
     """
 
     async def get(self, key: str, *, request: CacheRequest | None = None) -> CacheValue | None:
@@ -136,6 +138,10 @@ class MemoryCache:
 
     async def clear(self) -> None:
         self._entries.clear()
+
+    async def stats(self) -> dict[str, Any]:
+        """What ``lluminary cache stats`` shows (expired entries not yet dropped included)."""
+        return {"entries": len(self._entries), "max_entries": self.max_entries, "ttl": self.default_ttl}
 
     async def close(self) -> None:
         return None

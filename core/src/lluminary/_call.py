@@ -11,7 +11,7 @@ for a response and when the stream finishes for a stream.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol, Union
+from typing import Any, Literal, Protocol, Union
 
 from ._streaming import Accumulator
 from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, StreamEvent
@@ -41,7 +41,7 @@ class Call:
         id: str = "",
         parent_id: str | None = None,
         attempt: int = 1,
-        use_cache: bool = True,
+        use_cache: bool | Literal["refresh"] = True,
         fallbacks: tuple[str, ...] = (),
         state: dict[str, Any] | None = None,
     ) -> None:

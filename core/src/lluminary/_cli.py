@@ -112,7 +112,9 @@ def make_cli() -> LluminaryGroup:
         """
 
     assert isinstance(cli, LluminaryGroup)
-    for command in (plugins_command, models_command, chat_command, embed_command):
+    from ._cli_cache import cache_group
+
+    for command in (plugins_command, models_command, chat_command, embed_command, cache_group):
         cli.add_command(command)
     return cli
 

@@ -16,6 +16,7 @@ from ._call import Call, Handler, Middleware, Result, compose
 from ._cost import Catalogue, prices_entry
 from ._errors import (
     LluminaryError,
+    RequestValidationError,
     UnsupportedError,
 )
 from ._ledger import DEFAULT_RESERVED_OUTPUT, Ledger
@@ -28,7 +29,7 @@ from ._middleware.output import parse_into
 from ._middleware.provider import ProviderCall
 from ._middleware.retry import RetryStep
 from ._middleware.trace import TraceStep
-from ._options import ChatOptions, EmbedOptions
+from ._options import CacheMode, ChatOptions, EmbedOptions
 from ._plugins import PluginManager, plugin_manager
 from ._provider import Provider
 from ._requests import build_chat_request, build_embed_request
@@ -144,14 +145,15 @@ class Client(SyncAPI, Resources):
         prompt: str | None = None,
         *,
         fallbacks: Sequence[str] | None = None,
-        cache: bool = True,
+        cache: CacheMode = True,
+        cache_ttl: float | None = None,
         parent_id: str | None = None,
         deadline: float | None = None,
         **kwargs: Unpack[ChatOptions],
     ) -> ChatResponse:
         """One chat call; see :func:`lluminary._requests.build_chat_request` for the arguments."""
         request = build_chat_request(model, prompt, **kwargs)
-        call = self._new_call("generate", request, fallbacks, cache, parent_id, deadline)
+        call = self._new_call("generate", request, fallbacks, cache, parent_id, deadline, cache_ttl)
         _want_output(call, kwargs.get("response_format"))
         return cast(ChatResponse, await self.run(call))
 
@@ -161,14 +163,15 @@ class Client(SyncAPI, Resources):
         prompt: str | None = None,
         *,
         fallbacks: Sequence[str] | None = None,
-        cache: bool = True,
+        cache: CacheMode = True,
+        cache_ttl: float | None = None,
         parent_id: str | None = None,
         deadline: float | None = None,
         **kwargs: Unpack[ChatOptions],
     ) -> AsyncStream:
         """A streamed chat call. Iterate it for events; ``await stream.response()`` for the result."""
         request = build_chat_request(model, prompt, **kwargs)
-        call = self._new_call("stream", request, fallbacks, cache, parent_id, deadline)
+        call = self._new_call("stream", request, fallbacks, cache, parent_id, deadline, cache_ttl)
         _want_output(call, kwargs.get("response_format"))
         return AsyncStream(self, call)
 
@@ -177,14 +180,15 @@ class Client(SyncAPI, Resources):
         model: str | EmbedRequest,
         inputs: str | Sequence[str] | None = None,
         *,
-        cache: bool = True,
+        cache: CacheMode = True,
+        cache_ttl: float | None = None,
         parent_id: str | None = None,
         deadline: float | None = None,
         **kwargs: Unpack[EmbedOptions],
     ) -> EmbedResponse:
         """Embed one text or many; one vector per input, in order."""
         request = build_embed_request(model, inputs, **kwargs)
-        call = self._new_call("embed", request, (), cache, parent_id, deadline)
+        call = self._new_call("embed", request, (), cache, parent_id, deadline, cache_ttl)
         return cast(EmbedResponse, await self.run(call))
 
     async def acount_tokens(
@@ -233,12 +237,18 @@ class Client(SyncAPI, Resources):
         operation: str,
         request: Any,
         fallbacks: Sequence[str] | None,
-        cache: bool,
+        cache: CacheMode,
         parent_id: str | None,
         deadline: float | None = None,
+        cache_ttl: float | None = None,
     ) -> Call:
         seconds = _real("deadline", deadline, positive=True)
         state: dict[str, Any] | None = None if seconds is None else {"deadline": float(seconds)}
+        if cache is not True and cache is not False and cache != "refresh":
+            raise RequestValidationError(f"cache must be True, False or 'refresh', got {cache!r}")
+        if cache_ttl is not None:
+            state = state or {}
+            state["cache_ttl"] = _real("cache_ttl", cache_ttl, positive=True)
         return Call(
             operation,
             request,

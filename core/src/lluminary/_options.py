@@ -6,12 +6,15 @@ mistyped keyword. They list exactly the keyword arguments of
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict, Union
 
 from ._requests import MessageLike, ToolLike
 from ._types import EmbedInputType, ReasoningConfig, ReasoningEffort, ResponseFormat, Secret, ToolChoice
 
-__all__ = ["ChatOptions", "EmbedOptions"]
+__all__ = ["CacheMode", "ChatOptions", "EmbedOptions"]
+
+#: A call's ``cache=``: True reads and writes, False neither, "refresh" writes only.
+CacheMode = Union[bool, Literal["refresh"]]
 
 
 class ChatOptions(TypedDict, total=False):

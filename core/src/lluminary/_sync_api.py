@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, Unpack
 
 from . import _loop
-from ._options import ChatOptions, EmbedOptions
+from ._options import CacheMode, ChatOptions, EmbedOptions
 from ._stream import SyncStream
 from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse
 
@@ -30,7 +30,8 @@ class SyncAPI:
         prompt: str | None = None,
         *,
         fallbacks: Sequence[str] | None = None,
-        cache: bool = True,
+        cache: CacheMode = True,
+        cache_ttl: float | None = None,
         parent_id: str | None = None,
         deadline: float | None = None,
         **kwargs: Unpack[ChatOptions],
@@ -38,7 +39,14 @@ class SyncAPI:
         """The sync twin of :meth:`agenerate` (runs on the shared background loop)."""
         return _loop.run(
             self.agenerate(
-                model, prompt, fallbacks=fallbacks, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs
+                model,
+                prompt,
+                fallbacks=fallbacks,
+                cache=cache,
+                cache_ttl=cache_ttl,
+                parent_id=parent_id,
+                deadline=deadline,
+                **kwargs,
             )
         )
 
@@ -48,7 +56,8 @@ class SyncAPI:
         prompt: str | None = None,
         *,
         fallbacks: Sequence[str] | None = None,
-        cache: bool = True,
+        cache: CacheMode = True,
+        cache_ttl: float | None = None,
         parent_id: str | None = None,
         deadline: float | None = None,
         **kwargs: Unpack[ChatOptions],
@@ -56,7 +65,14 @@ class SyncAPI:
         """The sync twin of :meth:`astream`."""
         return SyncStream(
             self.astream(
-                model, prompt, fallbacks=fallbacks, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs
+                model,
+                prompt,
+                fallbacks=fallbacks,
+                cache=cache,
+                cache_ttl=cache_ttl,
+                parent_id=parent_id,
+                deadline=deadline,
+                **kwargs,
             )
         )
 
@@ -65,12 +81,17 @@ class SyncAPI:
         model: str | EmbedRequest,
         inputs: str | Sequence[str] | None = None,
         *,
-        cache: bool = True,
+        cache: CacheMode = True,
+        cache_ttl: float | None = None,
         parent_id: str | None = None,
         deadline: float | None = None,
         **kwargs: Unpack[EmbedOptions],
     ) -> EmbedResponse:
-        return _loop.run(self.aembed(model, inputs, cache=cache, parent_id=parent_id, deadline=deadline, **kwargs))
+        return _loop.run(
+            self.aembed(
+                model, inputs, cache=cache, cache_ttl=cache_ttl, parent_id=parent_id, deadline=deadline, **kwargs
+            )
+        )
 
     def count_tokens(self, model: str | ChatRequest, prompt: str | None = None, **kwargs: Unpack[ChatOptions]) -> int:
         return _loop.run(self.acount_tokens(model, prompt, **kwargs))

@@ -6,13 +6,17 @@ uncached with a :class:`CacheWarning`. A hit on a stream replays the stored answ
 
 **Single flight.** While a call is in flight, identical calls (same cache key, same event loop)
 wait for its answer instead of calling the provider again, and get it as a cache hit. If that
-call fails, is cancelled or its stream is left early, the waiting calls do not inherit its
-error: one of them goes to the provider in its place, and the others wait for that one.
+call fails, they fail with its error (nothing is cached); if it is cancelled or its stream is
+left early, there is no error to share: one of them goes to the provider in its place.
+
+**Per call**: ``cache=False`` neither reads nor writes, ``cache="refresh"`` skips the read and
+stores the fresh answer, ``cache_ttl=`` overrides the client's ``cache_ttl``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import time
 import warnings
@@ -36,28 +40,36 @@ class CacheStep:
     def __init__(self, ttl: float | None, timeout: float | None) -> None:
         self.ttl = ttl
         self.timeout = timeout
-        # key -> the answer of the call in flight for it (None if that call did not answer)
+        # key -> the outcome of the call in flight for it: its answer, its error, or None (it
+        # left without either: a waiter goes in its place)
         self._inflight: dict[str, asyncio.Future[Any]] = {}
 
     async def __call__(self, call: Call, call_next: Handler) -> Result:
-        if not call.use_cache:
+        mode = call.use_cache
+        if not mode:
             return await call_next(call)
         backend: CacheBackend | None = await call.client.cache_backend()
         if backend is None:
             return await call_next(call)
         request = call.request
         key = cache_key(request)
+        ttl = call.state.get("cache_ttl", self.ttl)
+        store = functools.partial(self._store, backend, key, request, ttl)
+        if mode == "refresh":  # write only: a fresh answer replaces what is stored
+            return await then(await call_next(call), functools.partial(store, None))
         wanted = EmbedResponse if call.operation == "embed" else ChatResponse
         hit = await self._get(backend, key, request)
         if isinstance(hit, wanted):
             return self._answer(call, hit)
         loop = asyncio.get_running_loop()
         while (leader := self._inflight.get(key)) is not None and leader.get_loop() is loop:
-            answer = await asyncio.shield(leader)
-            if isinstance(answer, wanted):
-                return self._answer(call, answer)
-            # That call did not answer: this one goes in its place, unless another waiter did
-            # already (its flight is in the map, or over and stored).
+            outcome = await asyncio.shield(leader)
+            if isinstance(outcome, wanted):
+                return self._answer(call, outcome)
+            if isinstance(outcome, Exception):
+                raise _copy(outcome)
+            # That call left without an outcome: this one goes in its place, unless another
+            # waiter did already (its flight is in the map, or over and stored).
             if key not in self._inflight:
                 hit = await self._get(backend, key, request)
                 if isinstance(hit, wanted):
@@ -66,14 +78,17 @@ class CacheStep:
         self._inflight[key] = flight
         try:
             result = await call_next(call)
-        except BaseException:
+        except Exception as exc:
+            self._land(key, flight, exc)
+            raise
+        except BaseException:  # cancelled: no error to share
             self._land(key, flight, None)
             raise
         if type(result) is EventStream:
-            result.on_abort(lambda _error: self._land(key, flight, None))
+            result.on_abort(lambda error: self._land(key, flight, error if isinstance(error, Exception) else None))
             # A stream dropped unread never finishes nor aborts: free its waiters when it is collected.
             weakref.finalize(result, _land_later, self, key, flight)
-        return await then(result, functools.partial(self._store, backend, key, request, flight))
+        return await then(result, functools.partial(store, flight))
 
     def _answer(self, call: Call, hit: ChatResponse | EmbedResponse) -> Result:
         """A stored (or just bought) answer as this call's result: zero cost, saved said."""
@@ -119,18 +134,33 @@ class CacheStep:
             return None
 
     async def _store(
-        self, backend: CacheBackend, key: str, request: Any, flight: asyncio.Future[Any], response: Any
+        self,
+        backend: CacheBackend,
+        key: str,
+        request: Any,
+        ttl: float | None,
+        flight: asyncio.Future[Any] | None,
+        response: Any,
     ) -> Any:
-        self._land(key, flight, response)  # waiters need not wait for the write
+        if flight is not None:
+            self._land(key, flight, response)  # waiters need not wait for the write
         try:
             if getattr(backend, "in_process", False):
-                await backend.set(key, response, request=request, ttl=self.ttl)
+                await backend.set(key, response, request=request, ttl=ttl)
                 return response
             async with asyncio.timeout(self.timeout):
-                await backend.set(key, response, request=request, ttl=self.ttl)
+                await backend.set(key, response, request=request, ttl=ttl)
         except Exception as exc:  # noqa: BLE001
             warnings.warn(f"cache write failed: {_describe(exc)}", CacheWarning, stacklevel=2)
         return response
+
+
+def _copy(error: Exception) -> Exception:
+    """The leader's error for one waiter: a copy, so tracebacks of different tasks don't mix."""
+    try:
+        return copy.copy(error)
+    except Exception:  # noqa: BLE001 - an error that cannot be copied is raised as it is
+        return error
 
 
 def _land_later(step: CacheStep, key: str, flight: asyncio.Future[Any]) -> None:

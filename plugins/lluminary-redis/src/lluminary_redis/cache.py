@@ -98,5 +98,20 @@ class RedisCache:
 
         await self._link.run(unlink_all, always=True)
 
+    async def stats(self) -> dict[str, object]:
+        """What ``lluminary cache stats`` shows: this namespace's entries (counted with ``SCAN``)
+        and the bytes Redis holds for them (``MEMORY USAGE`` of each)."""
+        pattern = glob_escape(self.prefix) + "*"
+
+        async def measure(redis: Redis) -> tuple[int, int]:
+            entries = size = 0
+            async for name in redis.scan_iter(match=pattern, count=1000):
+                entries += 1
+                size += int(await redis.memory_usage(name) or 0)
+            return entries, size
+
+        entries, size = await self._link.run(measure, always=True)
+        return {"namespace": self.config.namespace, "entries": entries, "bytes": size, "ttl": self.config.ttl}
+
     async def close(self) -> None:
         await self._link.close()

@@ -68,6 +68,11 @@ class SQLiteCache:
         worker = self._worker_for_use()
         await worker.submit(worker.store.clear)
 
+    async def stats(self) -> dict[str, object]:
+        """What ``lluminary cache stats`` shows: entries, bytes, the cap, the file."""
+        worker = self._worker_for_use()
+        return await worker.submit(worker.store.stats)
+
     async def close(self) -> None:
         """Close the file once the work already asked for is done; end the thread. Idempotent."""
         with self._lock:

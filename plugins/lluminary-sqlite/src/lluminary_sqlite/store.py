@@ -123,6 +123,25 @@ class Store:
 
         self._write(write)
 
+    def stats(self) -> dict[str, object]:
+        """Entries (live and expired not yet purged), their bytes, the cap and the file."""
+        connection = self._open()
+        now = time.time()
+        entries, expired = self._sqlite(
+            lambda: connection.execute(
+                "SELECT COUNT(*), COALESCE(SUM(expires IS NOT NULL AND expires <= ?), 0) FROM cache_entries", (now,)
+            ).fetchone()
+        )
+        total = self._sqlite(lambda: connection.execute(_TOTAL).fetchone()[0])
+        return {
+            "path": self.options.path,
+            "entries": entries,
+            "expired": expired,
+            "bytes": total,
+            "max_bytes": self.options.max_bytes,
+            "ttl": self.options.ttl,
+        }
+
     def clear(self) -> None:
         """Delete every entry, and give the freed pages back to the file system."""
         self._write(lambda connection: connection.execute("DELETE FROM cache_entries"))
