@@ -15,7 +15,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 MKDOCS = Path(sys.executable).parent / "mkdocs"
 #: plugins that are not providers, so have no page under docs/providers/
-NOT_PROVIDERS = {"lluminary-testing", "lluminary-sqlite", "lluminary-redis"}
+NOT_PROVIDERS = {"lluminary-testing", "lluminary-sqlite", "lluminary-redis", "lluminary-pinecone", "lluminary-faiss"}
 
 
 def _nav_pages() -> set[str]:

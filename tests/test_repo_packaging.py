@@ -64,6 +64,8 @@ EXPECTED_HOOKS: Mapping[str, frozenset[str]] = {
     "lluminary-ollama": PROVIDER_HOOKS,
     "lluminary-sqlite": frozenset({"lluminary_cache"}),
     "lluminary-redis": frozenset({"lluminary_cache", "lluminary_counters"}),
+    "lluminary-pinecone": frozenset({"lluminary_store"}),
+    "lluminary-faiss": frozenset({"lluminary_store"}),
     "lluminary-testing": frozenset({"lluminary_commands"}),
 }
 
