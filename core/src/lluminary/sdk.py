@@ -91,6 +91,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Metric": ("_store", "Metric"),
     "MemoryStore": ("_memory_store", "MemoryStore"),
     "VectorStore": ("_store", "VectorStore"),
+    "Workers": ("_workers", "Workers"),
     "FilterError": ("_filters", "FilterError"),
     "check_filter": ("_filters", "check_filter"),
     "filter_matches": ("_filters", "matches"),
@@ -293,6 +294,7 @@ if TYPE_CHECKING:
         UsageEvent as UsageEvent,
     )
     from ._wire import image_base64 as image_base64, image_data_url as image_data_url, map_options as map_options
+    from ._workers import Workers as Workers
 
 __all__ = [
     # base classes and hooks
@@ -353,6 +355,7 @@ __all__ = [
     "dump_cache_value",
     "load_cache_value",
     "VectorStore",
+    "Workers",
     "FilterError",
     "check_filter",
     "filter_matches",
