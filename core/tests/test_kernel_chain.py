@@ -409,6 +409,26 @@ def test_a_cache_url_gets_one_backend_per_event_loop() -> None:
     assert not backends.opened[1].closed  # its loop is gone, and its connections with it
 
 
+class LoopBound(Backends):
+    """Backends that keep their loop alive, as one holding connections does."""
+
+    def _open(self, url: str) -> Closable | None:
+        backend = super()._open(url)
+        if backend is not None:
+            backend.loop = asyncio.get_running_loop()  # type: ignore[attr-defined]
+        return backend
+
+
+def test_backends_of_closed_loops_do_not_pile_up() -> None:
+    backends = LoopBound()
+    client, _, pm = make(*(reply() for _ in range(5)), cache="box://runs")
+    pm.register(backends)
+    for _ in range(5):
+        asyncio.run(client.agenerate("scripted:m", "one more asyncio.run"))
+    assert len(backends.opened) == 5
+    assert len(client._caches) == 1  # only the last loop's: the others' loops are closed
+
+
 # --------------------------------------------------------------------------- the deadline
 
 

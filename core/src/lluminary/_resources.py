@@ -43,6 +43,11 @@ class Resources:
         loop = asyncio.get_running_loop()
         backend = self._caches.get(loop)
         if backend is None:
+            # Backends of loops that have closed (asyncio.run() called again and again) can never
+            # be used or awaited again; a backend holding connections keeps its loop alive, so
+            # drop them here rather than let them pile up until aclose().
+            for old in [old for old in self._caches if old.is_closed()]:
+                del self._caches[old]
             backend = self._caches[loop] = self.open_cache(spec, track=False)
         return backend
 
