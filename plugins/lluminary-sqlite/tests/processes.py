@@ -72,6 +72,17 @@ async def mixer(url: str, name: str, ops: int) -> None:
     print(json.dumps({"sets": sets, "hits": hits, "misses": misses, "errors": errors}), flush=True)
 
 
+async def filler(url: str, name: str, count: int) -> None:
+    """Wait for "go", then write ``count`` keys of its own, each with a checkable text."""
+    cache = SQLiteCache.from_url(url)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for index in range(count):
+        await cache.set(f"{name}:{index}", reply(signed_text(index, 2_000)))
+    await cache.close()
+    print("done", flush=True)
+
+
 def client(url: str, prompt: str) -> None:
     provider = ScriptedProvider("sqlitetest")
     lluminary.register(provider, name="sqlitetest-provider")
@@ -86,6 +97,8 @@ def main(argv: list[str]) -> None:
         asyncio.run(writer(args[0], int(args[1])))
     elif scenario == "mixer":
         asyncio.run(mixer(args[0], args[1], int(args[2])))
+    elif scenario == "filler":
+        asyncio.run(filler(args[0], args[1], int(args[2])))
     elif scenario == "client":
         client(args[0], args[1])
     else:

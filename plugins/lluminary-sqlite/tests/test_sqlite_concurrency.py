@@ -4,6 +4,7 @@ event loop that keeps running while SQLite waits."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import threading
 import time
@@ -42,6 +43,42 @@ def test_processes_write_and_read_one_new_file_at_once(cache_file, spawn) -> Non
     assert sum(s["hits"] for s in summaries) > 0
     found = cache_file.check()
     assert 0 < found["bytes"] <= 100_000
+
+
+def test_four_processes_write_two_hundred_entries_each_and_all_read_back(cache_file, spawn) -> None:
+    """4 interpreters x 200 writes of their own keys into one new file, all at once: every one of
+    the 800 entries is there afterwards, whole."""
+    fillers = [spawn("filler", cache_file.url, f"p{i}", 200) for i in range(4)]
+    for filler in fillers:
+        assert filler.stdout is not None
+        assert filler.stdout.readline().strip() == "ready", filler.communicate()[1]
+    for filler in fillers:
+        assert filler.stdin is not None
+        filler.stdin.write("go\n")
+        filler.stdin.flush()
+    for filler in fillers:
+        out, err = filler.communicate(timeout=120)
+        assert filler.returncode == 0, err
+        assert out.strip() == "done"
+
+    async def read_all() -> list[str]:
+        cache = SQLiteCache.from_url(cache_file.url)
+        try:
+            texts = []
+            for i in range(4):
+                for index in range(200):
+                    got = await cache.get(f"p{i}:{index}")
+                    assert got is not None, f"p{i}:{index} is missing"
+                    texts.append(got.text)
+            return texts
+        finally:
+            await cache.close()
+
+    texts = asyncio.run(read_all())
+    assert len(texts) == 800
+    for text in texts:
+        _index, digest, payload = text.split(":", 2)
+        assert hashlib.sha256(payload.encode()).hexdigest() == digest
 
 
 def test_threads_with_loops_and_backends_of_their_own(cache_file) -> None:
