@@ -65,6 +65,7 @@ EXPECTED_HOOKS: Mapping[str, frozenset[str]] = {
     "lluminary-sqlite": frozenset({"lluminary_cache"}),
     "lluminary-redis": frozenset({"lluminary_cache", "lluminary_counters"}),
     "lluminary-pinecone": frozenset({"lluminary_store"}),
+    "lluminary-local": PROVIDER_HOOKS,
     "lluminary-faiss": frozenset({"lluminary_store"}),
     "lluminary-testing": frozenset({"lluminary_commands"}),
 }
