@@ -506,3 +506,10 @@ def test_cache_stats_and_clear() -> None:
     unknown = run(["cache", "stats", "nowhere://x"])
     assert unknown.exit_code != 0
     assert "nowhere" in unknown.output
+
+
+def test_embed_passes_the_input_type(provider: RecordingProvider) -> None:
+    result = run(["embed", "scripted:embed", "--input-type", "document", "a passage"])
+    assert result.exit_code == 0, result.output
+    assert provider.requests[-1].input_type == "document"  # type: ignore[union-attr]
+    assert run(["embed", "scripted:embed", "--input-type", "essay", "x"]).exit_code == 2

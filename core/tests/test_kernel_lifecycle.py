@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import select
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,6 +23,7 @@ from lluminary.sdk import (
     HTTPProvider,
     Message,
     ProviderSettings,
+    ScriptedProvider,
     SettingsSpec,
     StreamEvent,
     TextDelta,
@@ -310,3 +313,31 @@ def test_a_cache_url_password_stays_out_of_the_repr() -> None:
     assert "hunter2" not in repr(client)
     assert "redis://app:***@cache.internal:6379/0" in repr(client)
     assert "memory://" in repr(Client(cache="memory://"))
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_the_sync_api_works_in_a_forked_child() -> None:
+    """The background loop's thread does not survive a fork: the child starts its own."""
+    pm = PluginManager()
+    pm.register(ScriptedProvider("scripted"))
+    client = Client(plugins=pm, cache=False)
+    assert client.generate("scripted:m", "parent").text == "parent"  # the parent's loop is running
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            text = Client(plugins=pm, cache=False).generate("scripted:m", "child").text
+            os.write(writer, text.encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    try:
+        ready, _, _ = select.select([reader], [], [], 20)
+        assert ready, "the child's sync call did not return (it waited on the parent's loop)"
+        assert os.read(reader, 100) == b"child"
+    finally:
+        os.close(reader)
+        os.waitpid(pid, 0)
+    client.close()

@@ -363,8 +363,15 @@ def _usage_line(response: ChatResponse) -> str:
 @click.argument("model")
 @click.argument("texts", nargs=-1)
 @click.option("--dimensions", type=click.IntRange(min=1), help="Vector size, for models that can shorten vectors.")
+@click.option(
+    "--input-type",
+    type=click.Choice(["query", "document", "classification", "clustering"]),
+    help="What the texts are for; models that embed questions and documents differently use it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole response (vectors, usage, cost) as JSON.")
-def embed_command(model: str, texts: tuple[str, ...], dimensions: int | None, as_json: bool) -> None:
+def embed_command(
+    model: str, texts: tuple[str, ...], dimensions: int | None, input_type: str | None, as_json: bool
+) -> None:
     """Embed each TEXT with MODEL and print one JSON vector per line, in order.
 
     Without TEXT, every non-blank line of stdin is one text.
@@ -373,7 +380,7 @@ def embed_command(model: str, texts: tuple[str, ...], dimensions: int | None, as
     from ._convert import to_json
 
     inputs = list(texts) if texts else _read_lines()
-    response = Client().embed(model, inputs, dimensions=dimensions)
+    response = Client().embed(model, inputs, dimensions=dimensions, input_type=input_type)  # type: ignore[arg-type]
     if as_json:
         click.echo(to_json(response))
         return

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -15,6 +16,17 @@ T = TypeVar("T")
 _loop: asyncio.AbstractEventLoop | None = None
 _thread: threading.Thread | None = None
 _lock = threading.Lock()
+
+
+def _forget_after_fork() -> None:
+    """A forked child has no copy of the loop's thread: it starts a loop of its own when needed
+    (without this, the sync API would wait forever on the parent's loop)."""
+    global _loop, _thread, _lock
+    _loop, _thread, _lock = None, None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def loop() -> asyncio.AbstractEventLoop:
