@@ -13,6 +13,8 @@ import pytest
 
 pytest.importorskip("lluminary_openai", reason="the demo needs lluminary-openai installed")
 pytest.importorskip("lluminary_anthropic", reason="the demo needs lluminary-anthropic installed")
+pytest.importorskip("lluminary_local", reason="the demo needs lluminary-local installed")
+pytest.importorskip("lluminary_faiss", reason="the demo needs lluminary-faiss installed")
 
 
 def test_demo_runs_every_step_through_the_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,7 +34,11 @@ def test_demo_runs_every_step_through_the_plugins(monkeypatch: pytest.MonkeyPatc
     assert "cached=True" in text
     assert "requests that reached the server: 0" in text
     assert "same text as the streamed answer: True" in text
-    assert "calls to providers: 4" in text
+    assert "30 passages embedded offline with local:e5-small into a FAISS index" in text
+    assert "[1] " in text
+    assert "The Danube flows through ten countries" in text
+    assert "cited: The Danube flows through ten countries" in text
+    assert "calls to providers: 7" in text
     assert "sk-demo" not in text
 
 

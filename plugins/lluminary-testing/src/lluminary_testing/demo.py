@@ -3,9 +3,10 @@
 It starts local simulations of the OpenAI and Anthropic APIs on loopback (this package's fake
 servers, speaking the real wire formats) and drives them through the ordinary client: the real
 ``lluminary-openai`` and ``lluminary-anthropic`` plugins, real HTTP, real SSE, the kernel's cache
-and cost accounting. Nothing leaves the machine and no API key is needed.
+and cost accounting; then retrieval with real offline embeddings (``lluminary-local``) in a real
+FAISS index (``lluminary-faiss``). Nothing leaves the machine and no API key is needed.
 
-Those two plugins are its requirements (``pip install "lluminary-testing[demo]"``); without one,
+Those four plugins are its requirements (``pip install "lluminary-testing[demo]"``); without one,
 :func:`run` raises :class:`MissingPlugins` naming the distributions to install, before it starts
 anything.
 """
@@ -22,6 +23,7 @@ from typing import TextIO
 
 from lluminary import Usage
 
+from . import demo_retrieval
 from .scenario import Scenario, ToolCallSpec
 from .server import FakeServer, Fault
 
@@ -30,7 +32,12 @@ TOOL_MODEL = "anthropic:claude-haiku-4-5"
 EMBED_MODEL = "openai:text-embedding-3-small"
 DEMO_KEY = "sk-demo-local-simulation-0000"
 #: The distributions the demo drives (the ``demo`` extra), and the module each one installs.
-REQUIRED_PLUGINS = {"lluminary-openai": "lluminary_openai", "lluminary-anthropic": "lluminary_anthropic"}
+REQUIRED_PLUGINS = {
+    "lluminary-openai": "lluminary_openai",
+    "lluminary-anthropic": "lluminary_anthropic",
+    "lluminary-local": "lluminary_local",
+    "lluminary-faiss": "lluminary_faiss",
+}
 QUESTION = "In one sentence: why does a streaming API feel faster?"
 ANSWER = (
     "Because the first words arrive as soon as the model writes them, ",
@@ -47,7 +54,7 @@ class MissingPlugins(RuntimeError):
         self.distributions = distributions
         names = " and ".join(distributions)
         super().__init__(
-            f"lluminary demo drives the OpenAI and Anthropic plugins, and {names} "
+            f"lluminary demo drives the OpenAI, Anthropic, local-embeddings and FAISS plugins, and {names} "
             f"{'is' if len(distributions) == 1 else 'are'} not installed. Install "
             f"{'it' if len(distributions) == 1 else 'them'} with: pip install {' '.join(distributions)} "
             '(or pip install "lluminary-testing[demo]")'
@@ -201,7 +208,11 @@ def run(out: TextIO = sys.stdout) -> None:
         say(f"   cached={again.cached} in {elapsed:.2f} ms; requests that reached the server: {reached}")
         say(f"   same text as the streamed answer: {again.text == reply.text}\n")
 
-        say("5. This session")
+        say("5. Retrieval: real embeddings, a real vector index, an answer that cites its passages")
+        demo_retrieval.run_step(client, CHAT_MODEL, openai_server, say)
+        say("   (the passages are embedded and retrieved for real; the answer is the simulation's)\n")
+
+        say("6. This session")
         say(f"   calls to providers: {client.calls}")
         say(f"   usage: {_usage(client.usage)}")
         say(f"   cost:  {_dollars(client.cost)} (catalogue prices; the cache hit cost nothing)")

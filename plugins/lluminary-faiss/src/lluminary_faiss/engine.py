@@ -1,0 +1,488 @@
+"""One open store directory: its SQLite connections, its namespaces' indexes, its threads and locks.
+
+Every handle a process opens on the same directory (``client.open_store`` twice, the semantic
+cache and a collection, sync and async clients) shares one :class:`Engine`, counted by
+:func:`acquire` / :func:`release`: the last handle closed saves the indexes and releases the
+directory. Another *process* cannot open it meanwhile: the engine holds an exclusive lock on
+``<dir>/lock`` (``flock``), and a second process gets a :class:`FaissStoreError` saying so. (One
+writer per directory, with indexes in its memory: two processes could not both keep theirs right.)
+
+All methods here are blocking and run on the engine's worker threads (the async handle,
+:mod:`lluminary_faiss.store`, submits them). Queries run in parallel with each other under the
+read side of a :class:`~lluminary_faiss.rwlock.ReadWriteLock` — FAISS searches are thread-safe
+and release the GIL, and each thread has its own SQLite connection (WAL readers never wait) —
+while upserts, deletes and saves take the write side, one at a time. A write commits to SQLite
+first and then updates the index in memory; if that update fails, the namespace's index is
+dropped and rebuilt from SQLite on next use, so it never disagrees with the records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+from lluminary import sdk
+from lluminary.sdk import Match, Record, RequestValidationError
+
+from . import catalog, persist
+from .batch import prepare_batch, prepare_query
+from .config import Config
+from .errors import FaissStoreError
+from .filters import FilterQuery
+from .native import F32, NativeIndex, default_threads, set_threads
+from .options import FaissOptions
+from .rwlock import ReadWriteLock
+from .space import Space
+
+T = TypeVar("T")
+
+#: Worker threads per open directory: queries run this many at once.
+WORKERS = max(2, min(8, os.cpu_count() or 2))
+LOCK_FILE = "lock"
+#: Upserts of at least this many records update the index alongside the SQLite write.
+ALONGSIDE_BATCH = 1_000
+#: Seconds an engine waits for the previous one on its directory (being closed) to finish saving.
+HANDOVER_TIMEOUT = 600.0
+
+
+class Engine:
+    """The store in one directory, shared by the handles of one process."""
+
+    def __init__(self, directory: str, previous: Engine | None = None) -> None:
+        self.directory = directory
+        self.workers = sdk.Workers(f"lluminary-faiss {os.path.basename(directory)}", WORKERS)
+        self.refs = 0
+        self.closing = False
+        self.closed = threading.Event()
+        self._previous = previous
+        self._lock = ReadWriteLock()
+        self._open_lock = threading.Lock()
+        self._config: Config | None = None
+        self._local = threading.local()  # per worker thread: whether its OpenMP threads are set
+        self._connections: dict[int, sqlite3.Connection] = {}  # thread id -> its connection
+        self._lock_descriptor: int | None = None
+        self._spaces: dict[str, Space] = {}
+
+    def __repr__(self) -> str:
+        return f"<lluminary_faiss Engine {self.directory} refs={self.refs}>"
+
+    # ------------------------------------------------------------------ opening and closing
+
+    def open(self, options: FaissOptions) -> Config:
+        """Open the directory (once; later calls check ``options`` against it)."""
+        with self._open_lock:
+            if self.closed.is_set():
+                raise self._closed_error()
+            if self._config is not None:
+                self._config.check(options)
+                return self._config
+            if self._previous is not None:
+                self._previous.closed.wait(HANDOVER_TIMEOUT)
+                self._previous = None
+            try:
+                os.makedirs(self.directory, exist_ok=True)
+            except OSError as exc:
+                raise FaissStoreError(
+                    f"cannot create the store directory {self.directory}: {exc}", path=self.directory
+                ) from exc
+            self._take_directory_lock()
+            try:
+                for leftover in persist.temporary_files(self.directory):
+                    persist.remove(leftover)
+                stored = catalog.settings(self._connection())
+                self._config = Config.resolve(options, stored)
+            except BaseException:
+                self._release_resources()
+                raise
+            return self._config
+
+    def metric(self) -> str | None:
+        return None if self._config is None else self._config.metric
+
+    def close(self) -> None:
+        """Save what changed, close the files and release the directory. Idempotent."""
+        with self._open_lock, self._lock.write():
+            if self.closed.is_set():
+                return
+            try:
+                if self._config is not None:
+                    self._save_all()
+                    with contextlib.suppress(sqlite3.Error):
+                        self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                self._release_resources()
+                self.closed.set()  # under the write lock: no operation runs after this point
+
+    def _take_directory_lock(self) -> None:
+        path = os.path.join(self.directory, LOCK_FILE)
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory locks; one process is trusted
+            return
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(descriptor, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(descriptor)
+            raise FaissStoreError(
+                f"the store {self.directory} is open in another process (pid {holder}); "
+                "one process at a time may open a faiss:// directory",
+                path=self.directory,
+            ) from None
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, str(os.getpid()).encode())
+        self._lock_descriptor = descriptor
+
+    def _release_resources(self) -> None:
+        for connection in list(self._connections.values()):
+            with contextlib.suppress(sqlite3.Error):
+                connection.close()
+        self._connections.clear()
+        self._spaces.clear()
+        if self._lock_descriptor is not None:
+            os.close(self._lock_descriptor)  # releases the flock
+            self._lock_descriptor = None
+
+    # ------------------------------------------------------------------ the operations
+
+    def upsert(self, records: Sequence[Record], namespace: str) -> None:
+        config = self._ready()
+        batch = prepare_batch(records, config.metric, config.dim)
+        if not batch.ids:
+            return
+        with self._lock.write():
+            self._check_open()
+            if config.dim is not None and batch.dim != config.dim:  # a first upsert raced this one
+                raise RequestValidationError(
+                    f"this store holds {config.dim}-dimensional vectors, got {batch.dim}-dimensional ones"
+                )
+            space = self._space(namespace)
+            connection = self._connection()
+            token = _token()
+            indexing: Alongside | None = None
+            try:
+                with catalog.transaction(connection):
+                    if not config.stored:
+                        catalog.write_settings(connection, {**config.settings(), "dim": batch.dim})
+                    ns_id = (
+                        space.ns_id
+                        if space.ns_id is not None
+                        else catalog.ensure_namespace(connection, namespace, token)
+                    )
+                    replaced = catalog.existing(connection, ns_id, batch.ids) if space.live else {}
+                    if replaced:
+                        catalog.delete(connection, list(replaced.values()))
+                    first = catalog.allocate(connection, len(batch.ids))
+
+                    def change() -> None:
+                        self._openmp(building=True)
+                        space.remove(_sorted_ids(replaced.values()))
+                        space.add(
+                            np.arange(first, first + len(batch.ids), dtype=np.int64), batch.searched, self._factory
+                        )
+
+                    if len(batch.ids) >= ALONGSIDE_BATCH:
+                        # A large batch: FAISS adds on a helper thread while SQLite writes the rows
+                        # (both release the GIL); the transaction commits only if both succeed.
+                        indexing = Alongside(change)
+                    catalog.insert(connection, ns_id, first, batch)
+                    catalog.changed(connection, ns_id, len(batch.ids) - len(replaced), token)
+                    if indexing is not None:
+                        indexing.join()
+            except BaseException:
+                if indexing is not None:  # the index holds what SQLite does not: rebuilt on next use
+                    indexing.join(quietly=True)
+                    self._spaces.pop(namespace, None)
+                raise
+            config.stored, config.dim = True, batch.dim
+            space.ns_id, space.token = ns_id, token
+            if indexing is None:
+                self._apply(space, change)
+
+    def query(
+        self,
+        vector: Sequence[float],
+        top_k: int,
+        filter: Mapping[str, Any] | None,
+        namespace: str,
+        include_vectors: bool,
+        ef_search: int,
+    ) -> list[Match]:
+        config = self._ready()
+        while True:
+            self._load(namespace)
+            with self._lock.read():
+                self._check_open()
+                space = self._spaces.get(namespace)
+                if space is None:
+                    continue  # dropped by a failed write since it was loaded: load it again
+                if space.index is None or space.live == 0:
+                    return []
+                query: F32 = prepare_query(vector, config.metric, space.index.dim)
+                connection = self._connection()
+                self._openmp(building=False)
+                if filter:
+                    assert space.ns_id is not None
+                    allowed = FilterQuery(connection, space.ns_id, space.live_ids()).ids(filter)
+                    ids, scores = space.search_among(query, top_k, allowed, ef_search)
+                else:
+                    ids, scores = space.search(query, top_k, ef_search)
+                keys = ids.tolist()
+                rows = catalog.rows(connection, keys, vectors=include_vectors)
+            return [
+                Match(
+                    row[1],
+                    score,
+                    catalog.decode_metadata(row[2]),
+                    row[3],
+                    catalog.decode_vector(row[4]) if row[4] is not None else None,
+                )
+                for key, score in zip(keys, scores.tolist(), strict=True)
+                if (row := rows.get(key)) is not None
+            ]
+
+    def fetch(self, ids: Sequence[str], namespace: str) -> list[Record]:
+        self._ready()
+        with self._lock.read():
+            self._check_open()
+            connection = self._connection()
+            found = catalog.namespace(connection, namespace)
+            if found is None or not ids:
+                return []
+            rows = catalog.rows_by_id(connection, found[0], list(dict.fromkeys(ids)))
+        return [
+            Record(key, catalog.decode_vector(row[4] or b""), catalog.decode_metadata(row[2]), row[3])
+            for key in ids
+            if (row := rows.get(key)) is not None
+        ]
+
+    def delete(self, ids: Sequence[str] | None, filter: Mapping[str, Any] | None, namespace: str) -> None:
+        self._ready()
+        with self._lock.write():
+            self._check_open()
+            space = self._space(namespace)
+            if space.ns_id is None or space.live == 0:
+                return
+            ns_id = space.ns_id
+            connection = self._connection()
+            token = _token()
+            if filter is not None and not filter and ids is None:
+                with catalog.transaction(connection):
+                    removed = catalog.delete_namespace_records(connection, ns_id)
+                    catalog.changed(connection, ns_id, -removed, token)
+                space.token = token
+                self._apply(space, lambda: space.clear(self._factory))
+                return
+            if ids is not None:
+                doomed = catalog.faiss_ids(connection, ns_id, list(dict.fromkeys(ids)))
+            else:
+                assert filter is not None
+                doomed = FilterQuery(connection, ns_id, space.live_ids()).ids(filter).tolist()
+            if not doomed:
+                return
+            with catalog.transaction(connection):
+                catalog.delete(connection, doomed)
+                catalog.changed(connection, ns_id, -len(doomed), token)
+            space.token = token
+            self._apply(space, lambda: space.remove(_sorted_ids(doomed)))
+
+    def count(self, namespace: str) -> int:
+        self._ready()
+        with self._lock.read():
+            self._check_open()
+            return catalog.count(self._connection(), namespace)
+
+    def save(self) -> None:
+        """Write every changed namespace's index file now (also done by close)."""
+        self._ready()
+        with self._lock.write():
+            self._check_open()
+            self._save_all()
+
+    # ------------------------------------------------------------------ namespaces in memory
+
+    def _load(self, namespace: str) -> None:
+        if namespace not in self._spaces:
+            with self._lock.write():
+                self._check_open()
+                self._space(namespace)
+
+    def _space(self, namespace: str) -> Space:
+        """The namespace's index, loaded from its file or rebuilt from SQLite (write lock held)."""
+        space = self._spaces.get(namespace)
+        if space is not None:
+            return space
+        config = self._ready()
+        connection = self._connection()
+        found = catalog.namespace(connection, namespace)
+        if found is None:
+            space = Space(namespace, None)
+        else:
+            ns_id, count, token = found
+            space = self._from_file(namespace, ns_id, token) or self._rebuilt(namespace, ns_id, token, count, config)
+        self._spaces[namespace] = space
+        return space
+
+    def _from_file(self, namespace: str, ns_id: int, token: str) -> Space | None:
+        config = self._ready()
+        saved = persist.load(self._index_path(ns_id), token=token, kind=config.index, space=config.space)
+        if saved is None or saved.index.dim != config.dim:
+            return None
+        live = catalog.live_ids(self._connection(), ns_id)
+        alive = np.isin(saved.ids, live, assume_unique=True)
+        if int(alive.sum()) != len(live):
+            return None  # a record the file lacks: not the state its token names
+        return Space(namespace, ns_id, token=token, index=saved.index, ids=saved.ids, alive=alive)
+
+    def _rebuilt(self, namespace: str, ns_id: int, token: str, count: int, config: Config) -> Space:
+        space = Space(namespace, ns_id, token=token)
+        if count and config.dim is not None:
+            ids, vectors = catalog.vectors(self._connection(), ns_id, config.dim)
+            if config.metric == "cosine":
+                vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+            space.add(ids, np.ascontiguousarray(vectors, dtype=np.float32), self._factory)
+        space.dirty = True  # the file (if any) is stale: replaced on save
+        return space
+
+    def _apply(self, space: Space, change: Callable[[], object]) -> None:
+        """Bring the index in line with a committed write; if that fails, drop it (rebuilt from
+        SQLite on next use) and re-raise."""
+        try:
+            change()
+        except BaseException:
+            self._spaces.pop(space.name, None)
+            raise
+
+    def _save_all(self) -> None:
+        for space in list(self._spaces.values()):
+            if not space.dirty or space.ns_id is None:
+                continue
+            path = self._index_path(space.ns_id)
+            if space.index is None or space.live == 0:
+                persist.remove(path)
+            else:
+                if space.needs_compaction():
+                    space.compact(self._factory)
+                try:
+                    persist.save(path, space.token, space.ids, space.index)
+                except OSError as exc:
+                    raise FaissStoreError(f"cannot write the index file {path}: {exc}", path=path) from exc
+            space.dirty = False
+
+    def _factory(self, dim: int) -> NativeIndex:
+        """A new empty index; the calling thread is about to fill it."""
+        config = self._ready()
+        self._openmp(building=True)
+        return NativeIndex.new(config.index, config.space, dim, m=config.m, ef_construction=config.ef_construction)
+
+    def _index_path(self, ns_id: int) -> str:
+        return os.path.join(self.directory, persist.file_name(ns_id))
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _ready(self) -> Config:
+        config = self._config
+        if config is None:
+            raise self._closed_error() if self.closed.is_set() else FaissStoreError("not opened", path=self.directory)
+        return config
+
+    def _openmp(self, *, building: bool) -> None:
+        """Set the calling thread's OpenMP threads for what it is about to do: ``threads=`` if the
+        URL gives it; else one per search (the store runs several searches at once, and an OpenMP
+        team for one query costs more than it saves on small and shared machines: 4x slower
+        measured on two busy cores) and all of them for building an index."""
+        config = self._ready()
+        wanted = config.threads or (default_threads() if building else 1)
+        if getattr(self._local, "threads", None) != wanted:
+            set_threads(wanted)
+            self._local.threads = wanted
+
+    def _check_open(self) -> None:
+        if self.closed.is_set():
+            raise self._closed_error()
+
+    def _closed_error(self) -> FaissStoreError:
+        return FaissStoreError(f"the store {self.directory} is closed", path=self.directory)
+
+    def _connection(self) -> sqlite3.Connection:
+        """The calling thread's own connection (made on its first use)."""
+        thread = threading.get_ident()
+        connection = self._connections.get(thread)
+        if connection is None:
+            connection = self._connections[thread] = catalog.connect(self.directory)
+        return connection
+
+
+class Alongside:
+    """Runs ``work`` on a thread of its own; :meth:`join` waits and raises what it raised."""
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self._work = work
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="lluminary-faiss index", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._work()
+        except BaseException as exc:  # noqa: BLE001 - raised again by join()
+            self._error = exc
+
+    def join(self, *, quietly: bool = False) -> None:
+        self._thread.join()
+        if self._error is not None and not quietly:
+            raise self._error
+
+
+def _token() -> str:
+    return secrets.token_hex(8)
+
+
+def _sorted_ids(ids: Any) -> Any:
+    return np.sort(np.fromiter(ids, dtype=np.int64))
+
+
+# ---------------------------------------------------------------------- the process's open engines
+
+_registry_lock = threading.Lock()
+_engines: dict[str, Engine] = {}
+_closing: dict[str, Engine] = {}
+
+
+def acquire(directory: str) -> Engine:
+    """The engine of ``directory`` (made if none is open), with one more reference. No I/O."""
+    key = os.path.realpath(directory)
+    with _registry_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _engines[key] = Engine(key, previous=_closing.get(key))
+        engine.refs += 1
+        return engine
+
+
+def release(engine: Engine) -> bool:
+    """Drop a reference; True when it was the last (the caller then closes the engine)."""
+    with _registry_lock:
+        engine.refs -= 1
+        if engine.refs > 0:
+            return False
+        engine.closing = True
+        if _engines.get(engine.directory) is engine:
+            del _engines[engine.directory]
+        _closing[engine.directory] = engine
+        return True
+
+
+def forget(engine: Engine) -> None:
+    """The engine has closed: a new one on its directory need not wait for it."""
+    with _registry_lock:
+        if _closing.get(engine.directory) is engine:
+            del _closing[engine.directory]

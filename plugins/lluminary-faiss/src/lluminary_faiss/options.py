@@ -1,0 +1,134 @@
+"""The ``faiss://`` URL: the store's directory and the options in its query string.
+
+``faiss:///abs/dir`` is an absolute directory (three slashes: an empty host, then the path);
+``faiss://relative/dir`` and ``faiss://~/dir`` are relative to the working directory and to the
+home directory, resolved once when the URL is read.
+
+Build options (``index``, ``metric``, ``m``, ``ef_construction``, ``dim``) are fixed by the
+first write: an option left out of a later URL takes the stored value, and one that disagrees
+with it is a :class:`~lluminary.sdk.ConfigurationError` naming the option. ``ef_search`` is read
+at query time and may differ from one open to the next.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from lluminary.sdk import ConfigurationError, Metric
+
+Choice = TypeVar("Choice", bound=str)
+IndexKind = Literal["flat", "hnsw"]
+INDEX_KINDS: tuple[IndexKind, ...] = ("flat", "hnsw")
+METRICS: tuple[Metric, ...] = ("cosine", "dot", "l2")
+KNOWN_OPTIONS = ("index", "metric", "m", "ef_construction", "ef_search", "dim", "threads")
+
+#: HNSW defaults. ``m`` and ``ef_construction`` are FAISS's own defaults for ``m=32``;
+#: ``ef_search`` is raised from FAISS's 16 so that a top 10 is usually the exact one on small
+#: and medium stores (the search breadth is never below ``top_k``).
+DEFAULT_M = 32
+DEFAULT_EF_CONSTRUCTION = 40
+DEFAULT_EF_SEARCH = 64
+
+
+@dataclass(frozen=True)
+class FaissOptions:
+    """What a ``faiss://`` URL asks for; ``None``: not given (the stored value, else the default).
+
+    ``index``: ``flat`` (exact) or ``hnsw`` (approximate, fast on large stores). ``metric``:
+    ``cosine``, ``dot`` or ``l2``. ``m``, ``ef_construction``: the HNSW graph's degree and build
+    breadth. ``ef_search``: the HNSW search breadth. ``dim``: the vectors' dimension (else learnt
+    from the first upsert). ``threads``: OpenMP threads per FAISS call on this store's threads
+    (default: FAISS's, all cores).
+    """
+
+    directory: str
+    index: IndexKind | None = None
+    metric: Metric | None = None
+    m: int | None = None
+    ef_construction: int | None = None
+    ef_search: int = DEFAULT_EF_SEARCH
+    dim: int | None = None
+    threads: int | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> FaissOptions:
+        parts = urlsplit(url)
+        if parts.scheme != "faiss":
+            raise _error(url, "the scheme must be faiss://")
+        directory = _directory(url, unquote(parts.netloc + parts.path))
+        seen: dict[str, str] = {}
+        for name, value in parse_qsl(parts.query, keep_blank_values=True):
+            if name in seen:
+                raise _error(url, f"the option {name!r} is given twice")
+            if name not in KNOWN_OPTIONS:
+                raise _error(url, f"unknown option {name!r} (known: {', '.join(KNOWN_OPTIONS)})")
+            seen[name] = value
+        index = _choice(url, "index", seen.get("index"), INDEX_KINDS)
+        if index == "flat":
+            for name in ("m", "ef_construction", "ef_search"):
+                if name in seen:
+                    raise _error(url, f"the option {name!r} applies to index=hnsw only")
+        return cls(
+            directory,
+            index=index,
+            metric=_choice(url, "metric", seen.get("metric"), METRICS),
+            m=_integer(url, "m", seen.get("m"), minimum=2),
+            ef_construction=_integer(url, "ef_construction", seen.get("ef_construction"), minimum=1),
+            ef_search=_integer(url, "ef_search", seen.get("ef_search"), minimum=1) or DEFAULT_EF_SEARCH,
+            dim=_integer(url, "dim", seen.get("dim"), minimum=1),
+            threads=_integer(url, "threads", seen.get("threads"), minimum=1),
+        )
+
+    def url(self) -> str:
+        """These options as a URL (for reprs and messages)."""
+        query = [
+            f"{name}={value}"
+            for name, value in (
+                ("index", self.index),
+                ("metric", self.metric),
+                ("m", self.m),
+                ("ef_construction", self.ef_construction),
+                ("dim", self.dim),
+                ("threads", self.threads),
+            )
+            if value is not None
+        ]
+        if self.ef_search != DEFAULT_EF_SEARCH:
+            query.append(f"ef_search={self.ef_search}")
+        return f"faiss://{self.directory}" + (f"?{'&'.join(query)}" if query else "")
+
+
+def _error(url: str, problem: str) -> ConfigurationError:
+    return ConfigurationError(f"store URL {url!r}: {problem}")
+
+
+def _directory(url: str, raw: str) -> str:
+    if raw in ("", "/"):
+        raise _error(url, "no directory: write faiss:///absolute/dir or faiss://relative/dir")
+    if os.name == "nt" and re.match(r"/[A-Za-z]:[/\\]", raw):  # faiss:///C:/data/index
+        raw = raw[1:]
+    return os.path.abspath(os.path.expanduser(raw))
+
+
+def _choice(url: str, name: str, value: str | None, allowed: tuple[Choice, ...]) -> Choice | None:
+    if value is None:
+        return None
+    for option in allowed:
+        if value == option:
+            return option
+    raise _error(url, f"{name}={value!r} is not one of {', '.join(allowed)}")
+
+
+def _integer(url: str, name: str, text: str | None, *, minimum: int) -> int | None:
+    if text is None:
+        return None
+    if not re.fullmatch(r"\d{1,9}", text):
+        raise _error(url, f"{name}={text!r} is not a whole number")
+    value = int(text)
+    if value < minimum:
+        raise _error(url, f"{name}={text!r}: must be at least {minimum}")
+    return value
