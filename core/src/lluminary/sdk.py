@@ -92,6 +92,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "MemoryStore": ("_memory_store", "MemoryStore"),
     "VectorStore": ("_store", "VectorStore"),
     "Workers": ("_workers", "Workers"),
+    "url_options": ("_plugin_urls", "url_options"),
+    "write_transaction": ("_plugin_urls", "write_transaction"),
     "FilterError": ("_filters", "FilterError"),
     "check_filter": ("_filters", "check_filter"),
     "filter_matches": ("_filters", "matches"),
@@ -227,6 +229,7 @@ if TYPE_CHECKING:
     from ._json import dumps as dumps, dumps_str as dumps_str, loads as loads
     from ._memory_store import MemoryStore as MemoryStore
     from ._options import ChatOptions as ChatOptions, EmbedOptions as EmbedOptions
+    from ._plugin_urls import url_options as url_options, write_transaction as write_transaction
     from ._provider import Provider as Provider
     from ._requests import build_chat_request as build_chat_request, build_embed_request as build_embed_request
     from ._scripted import ScriptedProvider as ScriptedProvider
@@ -356,6 +359,8 @@ __all__ = [
     "load_cache_value",
     "VectorStore",
     "Workers",
+    "url_options",
+    "write_transaction",
     "FilterError",
     "check_filter",
     "filter_matches",

@@ -29,11 +29,12 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import orjson
+
+from lluminary.sdk import write_transaction
 
 from .batch import Batch
 from .errors import FaissStoreError
@@ -90,7 +91,7 @@ def connect(directory: str) -> sqlite3.Connection:
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.execute("PRAGMA cache_size=-32768")  # 32 MiB: a bulk upsert's index pages
         connection.execute("PRAGMA mmap_size=1073741824")
-        with transaction(connection):
+        with write_transaction(connection):
             application, version = _marks(connection)
             if version == 0 and application == 0:
                 connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -127,22 +128,6 @@ def _statements(script: str) -> Iterator[str]:
         if sqlite3.complete_statement(current):
             yield current.strip()
             current = ""
-
-
-@contextmanager
-def transaction(connection: sqlite3.Connection) -> Iterator[None]:
-    """A write transaction holding the write lock from its start; rolled back on any error."""
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        connection.execute("COMMIT")
-    except BaseException:
-        if connection.in_transaction:
-            try:
-                connection.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass  # the connection is failing; the error being raised says why
-        raise
 
 
 # ---------------------------------------------------------------------- settings and namespaces

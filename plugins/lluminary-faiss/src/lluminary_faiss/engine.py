@@ -169,7 +169,7 @@ class Engine:
             token = _token()
             indexing: Alongside | None = None
             try:
-                with catalog.transaction(connection):
+                with sdk.write_transaction(connection):
                     if not config.stored:
                         catalog.write_settings(connection, {**config.settings(), "dim": batch.dim})
                     ns_id = (
@@ -275,7 +275,7 @@ class Engine:
             connection = self._connection()
             token = _token()
             if filter is not None and not filter and ids is None:
-                with catalog.transaction(connection):
+                with sdk.write_transaction(connection):
                     removed = catalog.delete_namespace_records(connection, ns_id)
                     catalog.changed(connection, ns_id, -removed, token)
                 space.token = token
@@ -288,7 +288,7 @@ class Engine:
                 doomed = FilterQuery(connection, ns_id, space.live_ids()).ids(filter).tolist()
             if not doomed:
                 return
-            with catalog.transaction(connection):
+            with sdk.write_transaction(connection):
                 catalog.delete(connection, doomed)
                 catalog.changed(connection, ns_id, -len(doomed), token)
             space.token = token

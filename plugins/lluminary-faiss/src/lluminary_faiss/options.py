@@ -16,9 +16,9 @@ import os
 import re
 from dataclasses import dataclass
 from typing import Literal, TypeVar
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote
 
-from lluminary.sdk import ConfigurationError, Metric
+from lluminary.sdk import ConfigurationError, Metric, url_options
 
 Choice = TypeVar("Choice", bound=str)
 IndexKind = Literal["flat", "hnsw"]
@@ -56,17 +56,8 @@ class FaissOptions:
 
     @classmethod
     def from_url(cls, url: str) -> FaissOptions:
-        parts = urlsplit(url)
-        if parts.scheme != "faiss":
-            raise _error(url, "the scheme must be faiss://")
+        parts, seen = url_options(url, "faiss", KNOWN_OPTIONS, kind="store")
         directory = _directory(url, unquote(parts.netloc + parts.path))
-        seen: dict[str, str] = {}
-        for name, value in parse_qsl(parts.query, keep_blank_values=True):
-            if name in seen:
-                raise _error(url, f"the option {name!r} is given twice")
-            if name not in KNOWN_OPTIONS:
-                raise _error(url, f"unknown option {name!r} (known: {', '.join(KNOWN_OPTIONS)})")
-            seen[name] = value
         index = _choice(url, "index", seen.get("index"), INDEX_KINDS)
         if index == "flat":
             for name in ("m", "ef_construction", "ef_search"):

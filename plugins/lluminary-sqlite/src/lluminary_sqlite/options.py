@@ -13,9 +13,9 @@ import math
 import os
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote
 
-from lluminary.sdk import ConfigurationError
+from lluminary.sdk import ConfigurationError, url_options
 
 #: 1 GiB: the byte cap when the URL does not give one.
 DEFAULT_MAX_BYTES = 1 << 30
@@ -53,17 +53,8 @@ class SQLiteOptions:
 
     @classmethod
     def from_url(cls, url: str) -> SQLiteOptions:
-        parts = urlsplit(url)
-        if parts.scheme != "sqlite":
-            raise _error(url, "the scheme must be sqlite://")
+        parts, seen = url_options(url, "sqlite", KNOWN_OPTIONS, kind="cache")
         path = _path(url, unquote(parts.netloc + parts.path))
-        seen: dict[str, str] = {}
-        for name, value in parse_qsl(parts.query, keep_blank_values=True):
-            if name in seen:
-                raise _error(url, f"the option {name!r} is given twice")
-            if name not in KNOWN_OPTIONS:
-                raise _error(url, f"unknown option {name!r} (known: {', '.join(KNOWN_OPTIONS)})")
-            seen[name] = value
         return cls(
             path,
             ttl=_seconds(url, "ttl", seen["ttl"], allow_zero=False) if "ttl" in seen else None,

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from lluminary.sdk import ChatResponse, EmbedResponse, dump_cache_value, load_cache_value
+from lluminary.sdk import ChatResponse, EmbedResponse, dump_cache_value, load_cache_value, write_transaction
 
 from .errors import SQLiteCacheError
 from .options import SQLiteOptions
@@ -207,7 +207,7 @@ class Store:
 
     def _write(self, work: Callable[[sqlite3.Connection], object]) -> None:
         connection = self._open()
-        with self._sqlite_errors(), _immediate(connection):
+        with self._sqlite_errors(), write_transaction(connection):
             work(connection)
 
     def _flush_without_waiting(self, connection: sqlite3.Connection, now: float) -> None:
@@ -215,7 +215,7 @@ class Store:
         try:
             connection.execute("PRAGMA busy_timeout = 0")
             try:
-                with _immediate(connection):
+                with write_transaction(connection):
                     self._flush(connection)
             finally:
                 connection.execute(f"PRAGMA busy_timeout = {int(self.options.timeout * 1000)}")
@@ -246,19 +246,3 @@ class Store:
         else:
             hint = type(exc).__name__
         return SQLiteCacheError(f"the SQLite cache {path} failed: {text} ({hint})", path=path)
-
-
-@contextmanager
-def _immediate(connection: sqlite3.Connection) -> Iterator[None]:
-    """A write transaction that holds the write lock from its start; rolled back on any error."""
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        connection.execute("COMMIT")
-    except BaseException:
-        if connection.in_transaction:
-            try:
-                connection.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass  # the connection is failing; the error being raised says why
-        raise
