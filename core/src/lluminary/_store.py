@@ -22,7 +22,12 @@ METRICS: tuple[Metric, ...] = ("cosine", "dot", "l2")
 
 
 def _floats(vector: Sequence[float] | None) -> tuple[float, ...] | None:
-    return None if vector is None else tuple(float(x) for x in vector)
+    if vector is None:
+        return None
+    tolist = getattr(vector, "tolist", None)  # numpy and array.array: one C call, not one per float
+    if tolist is not None:
+        return tuple(tolist())
+    return tuple(map(float, vector))
 
 
 @attrs.frozen
