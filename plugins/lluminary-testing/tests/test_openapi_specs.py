@@ -30,6 +30,7 @@ CARRIED = (
     "ollama-openapi.yaml",
     "mistral-openapi.yaml",
     "bedrock-runtime-service-2.json",
+    "pinecone-db-data-2026-04.oas.yaml",
 )
 
 
