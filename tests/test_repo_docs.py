@@ -15,7 +15,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 MKDOCS = Path(sys.executable).parent / "mkdocs"
 #: plugins that are not providers, so have no page under docs/providers/
-NOT_PROVIDERS = {"lluminary-testing", "lluminary-sqlite", "lluminary-redis", "lluminary-pinecone", "lluminary-faiss"}
+NOT_PROVIDERS = {
+    "lluminary-testing",
+    "lluminary-sqlite",
+    "lluminary-redis",
+    "lluminary-pinecone",
+    "lluminary-faiss",
+    "lluminary-otel",
+}
 
 
 def _nav_pages() -> set[str]:

@@ -66,6 +66,7 @@ EXPECTED_HOOKS: Mapping[str, frozenset[str]] = {
     "lluminary-redis": frozenset({"lluminary_cache", "lluminary_counters"}),
     "lluminary-pinecone": frozenset({"lluminary_store"}),
     "lluminary-local": PROVIDER_HOOKS,
+    "lluminary-otel": frozenset({"lluminary_middleware", "lluminary_trace", "lluminary_flush", "lluminary_shutdown"}),
     "lluminary-faiss": frozenset({"lluminary_store"}),
     "lluminary-testing": frozenset({"lluminary_commands"}),
 }
