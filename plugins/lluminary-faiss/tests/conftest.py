@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib.util
 import random
-import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest_asyncio
 import lluminary
 from lluminary.sdk import Record, ScriptedProvider
 from lluminary_faiss import FaissStore
+from lluminary_testing.processes import Spawn, spawned
 
 #: Scenarios run in fresh interpreters (writers that get killed, a holder of the directory).
 PROCESSES = Path(__file__).resolve().parent / "processes.py"
@@ -27,7 +27,6 @@ EMBEDDER = "faisstest:embed"
 DIMENSIONS = 16
 
 OpenStore = Callable[..., Awaitable[FaissStore]]
-Spawn = Callable[..., "subprocess.Popen[str]"]
 
 
 @pytest.fixture(autouse=True)
@@ -94,26 +93,9 @@ def scenarios() -> ModuleType:
 
 @pytest.fixture
 def spawn() -> Iterator[Spawn]:
-    """Starts ``tests/processes.py <args>`` in a new interpreter (pipes for stdin, stdout,
-    stderr); every process still running at the end of the test is killed and reaped."""
-    started: list[subprocess.Popen[str]] = []
-
-    def start(*args: object) -> subprocess.Popen[str]:
-        process = subprocess.Popen(
-            [sys.executable, str(PROCESSES), *map(str, args)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.communicate(timeout=30)
+    """Starts ``tests/processes.py <args>`` in a new interpreter (stdin, stdout, stderr piped);
+    every process still running at the end of the test is killed and reaped."""
+    yield from spawned(PROCESSES)
 
 
 @pytest.fixture(scope="session")

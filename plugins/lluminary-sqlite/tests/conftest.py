@@ -6,20 +6,17 @@ its entry point as a user's would."""
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import lluminary
 from lluminary.sdk import ScriptedProvider, load_cache_value
+from lluminary_testing.processes import Spawn, spawned
 
 #: Scenarios run in fresh interpreters (writers, crashers, clients): see its docstring.
 PROCESSES = Path(__file__).resolve().parent / "processes.py"
-
-Spawn = Callable[..., "subprocess.Popen[str]"]
 
 
 class CacheFile:
@@ -84,21 +81,4 @@ def provider() -> Iterator[ScriptedProvider]:
 def spawn() -> Iterator[Spawn]:
     """Starts ``tests/processes.py <args>`` in a new interpreter (stdin, stdout, stderr piped);
     every process still running at the end of the test is killed and reaped."""
-    started: list[subprocess.Popen[str]] = []
-
-    def start(*args: object) -> subprocess.Popen[str]:
-        process = subprocess.Popen(
-            [sys.executable, str(PROCESSES), *map(str, args)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.communicate(timeout=10)
+    yield from spawned(PROCESSES)
