@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 
 from .errors import SQLiteCacheError
 
@@ -72,7 +73,7 @@ def connect(path: str, timeout: float) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=True)
     try:
         connection.execute("PRAGMA auto_vacuum = INCREMENTAL")  # only takes effect on a new file
-        mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = _into_wal(connection, timeout)
         if str(mode).lower() != "wal":
             raise SQLiteCacheError(
                 f"the cache file {path} cannot use write-ahead logging (journal mode {mode!r}): "
@@ -86,6 +87,23 @@ def connect(path: str, timeout: float) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
+
+
+def _into_wal(connection: sqlite3.Connection, timeout: float) -> str:
+    """``PRAGMA journal_mode = WAL``, retried while other connections hold the new file: leaving
+    rollback mode needs the file to itself, and SQLite answers "database is locked" at once,
+    without its busy handler, when connections opening a new file at the same moment deadlock on
+    it (seen with eight threads opening one new file). Retried for up to ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            return str(connection.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def migrate(connection: sqlite3.Connection, path: str) -> None:
