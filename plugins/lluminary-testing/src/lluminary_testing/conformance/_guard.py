@@ -75,15 +75,23 @@ def violations(cls: type, base: type) -> list[str]:
 
 
 class GuardTests:
+    """Mixed into every conformance suite: a subclass may not delete or quietly replace the
+    suite's standard tests, nor this guard. The suite is the class in the MRO that sets
+    ``standard_suite = True`` in its own body."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("standard_suite") and "test_no_standard_test_removed" in cls.__dict__:
+            raise TypeError(f"{cls.__name__} may not delete or override test_no_standard_test_removed")
+
     def test_no_standard_test_removed(self) -> None:
         """No standard test was deleted or overridden without an xfail reason.
 
         Troubleshooting: instead of deleting a standard test or overriding it with a weaker one,
-        override it as ``@pytest.mark.xfail(reason="why this provider cannot")`` and call the
-        base test (or pass); when the provider lacks a capability a flag describes (the
+        override it as ``@pytest.mark.xfail(reason="why this plugin cannot")`` and call the
+        base test (or pass); when the plugin lacks a capability a flag describes (the
         violation names it), set that flag to False instead of xfailing."""
-        from .provider import ProviderConformance
-
-        problems = violations(type(self), ProviderConformance)
+        suite = next(k for k in type(self).__mro__ if k.__dict__.get("standard_suite"))
+        problems = violations(type(self), suite)
         if problems:
             pytest.fail(f"{type(self).__name__}:\n  " + "\n  ".join(problems))

@@ -48,7 +48,7 @@ from lluminary.sdk import (
     cache_key,
 )
 
-from ._guard import covered_by, violations
+from ._guard import GuardTests, covered_by
 
 #: Opens a backend on the test's URL with extra query options: ``await open_cache(ttl="0.25")``.
 OpenCache = Callable[..., Awaitable[CacheBackend]]
@@ -121,8 +121,10 @@ def assert_same_response(got: Any, want: ChatResponse | EmbedResponse) -> None:
     assert dict(got.usage.details) == dict(want.usage.details), "usage.details was lost"
 
 
-class CacheBackendTests:
+class CacheBackendTests(GuardTests):
     """Every behaviour a cache backend owes the kernel. See the module docstring to subclass it."""
+
+    standard_suite = True
 
     # ------------------------------------------------------------------ what a subclass sets
 
@@ -136,12 +138,6 @@ class CacheBackendTests:
     ttl_margin: ClassVar[float] = 0.15
     #: Coroutines in flight at once in the concurrency test.
     concurrency: ClassVar[int] = 200
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        guard = cls.__dict__.get("test_no_standard_test_removed", CacheBackendTests.test_no_standard_test_removed)
-        if guard is not CacheBackendTests.test_no_standard_test_removed:
-            raise TypeError(f"{cls.__name__} may not delete or override test_no_standard_test_removed")
 
     # ------------------------------------------------------------------ fixtures
 
@@ -388,13 +384,3 @@ class CacheBackendTests:
         assert_same_response(await reader.get(key), chat_response("shared"))
         await writer.close()
         assert_same_response(await reader.get(key), chat_response("shared"))
-
-    def test_no_standard_test_removed(self) -> None:
-        """No standard test was deleted or overridden without an xfail reason.
-
-        Troubleshooting: instead of deleting a standard test or overriding it with a weaker one,
-        override it as ``@pytest.mark.xfail(reason="why this backend cannot")``; when the backend
-        lacks a capability a flag describes (the violation names it), set that flag to False."""
-        problems = violations(type(self), CacheBackendTests)
-        if problems:
-            pytest.fail(f"{type(self).__name__}:\n  " + "\n  ".join(problems))

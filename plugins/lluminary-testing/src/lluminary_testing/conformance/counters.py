@@ -30,7 +30,7 @@ import textwrap
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pytest
 import pytest_asyncio
@@ -38,7 +38,7 @@ import pytest_asyncio
 from lluminary import Client
 from lluminary.sdk import Charge, CounterStore, Reservation
 
-from ._guard import covered_by, violations
+from ._guard import GuardTests, covered_by
 
 #: What each process of the multi-process test runs: argv = url, key, limit, tries, start time.
 _RESERVING_PROCESS = textwrap.dedent("""
@@ -63,8 +63,10 @@ def unique_counter(label: str = "c") -> str:
     return f"conformance:{label}:{uuid.uuid4().hex}"
 
 
-class CounterStoreTests:
+class CounterStoreTests(GuardTests):
     """Every behaviour a counter store owes budgets and rate limits. See the module docstring."""
+
+    standard_suite = True
 
     # ------------------------------------------------------------------ what a subclass sets
 
@@ -77,12 +79,6 @@ class CounterStoreTests:
     #: Seconds of the short ttl and window the expiry tests use, and the margin slept past them.
     short_ttl: ClassVar[float] = 0.3
     margin: ClassVar[float] = 0.1
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        guard = cls.__dict__.get("test_no_standard_test_removed", CounterStoreTests.test_no_standard_test_removed)
-        if guard is not CounterStoreTests.test_no_standard_test_removed:
-            raise TypeError(f"{cls.__name__} may not delete or override test_no_standard_test_removed")
 
     # ------------------------------------------------------------------ fixtures
 
@@ -436,13 +432,3 @@ class CounterStoreTests:
         unused = self.open_store(client, counters_url)
         await unused.close()
         await unused.close()
-
-    def test_no_standard_test_removed(self) -> None:
-        """No standard test was deleted or overridden without an xfail reason.
-
-        Troubleshooting: instead of deleting a standard test or overriding it with a weaker one,
-        override it as ``@pytest.mark.xfail(reason="why this store cannot")``; when the store
-        lacks a capability a flag describes (the violation names it), set that flag to False."""
-        problems = violations(type(self), CounterStoreTests)
-        if problems:
-            pytest.fail(f"{type(self).__name__}:\n  " + "\n  ".join(problems))

@@ -41,7 +41,7 @@ from lluminary.sdk import (
     filter_matches,
 )
 
-from ._guard import covered_by, violations
+from ._guard import GuardTests, covered_by
 from .cache import with_query
 
 #: Opens a collection on the test's URL with extra query options: ``await open_store(metric="l2")``.
@@ -103,8 +103,10 @@ async def reference(records: list[Record], metric: Metric) -> MemoryStore:
     return store
 
 
-class StoreTests:
+class StoreTests(GuardTests):
     """Every behaviour a vector store owes its users. See the module docstring to subclass it."""
+
+    standard_suite = True
 
     # ------------------------------------------------------------------ what a subclass sets
 
@@ -118,13 +120,6 @@ class StoreTests:
     score_tolerance: ClassVar[float] = 1e-4
     #: Upserts in flight at once in the concurrency test.
     concurrency: ClassVar[int] = 40
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.__dict__.get("test_no_standard_test_removed", StoreTests.test_no_standard_test_removed) is not (
-            StoreTests.test_no_standard_test_removed
-        ):
-            raise TypeError(f"{cls.__name__} may not delete or override test_no_standard_test_removed")
 
     # ------------------------------------------------------------------ fixtures
 
@@ -416,12 +411,3 @@ class StoreTests:
         assert await again.acount() == 50
         after = await again.aquery(probe, top_k=5)
         assert [h.id for h in after] == [h.id for h in before]
-
-    def test_no_standard_test_removed(self) -> None:
-        """No standard test was deleted or overridden without an xfail reason.
-
-        Troubleshooting: override a test that cannot pass as ``@pytest.mark.xfail(reason=...)``;
-        when the backend lacks a capability a flag describes, set that flag to False."""
-        problems = violations(type(self), StoreTests)
-        if problems:
-            pytest.fail(f"{type(self).__name__}:\n  " + "\n  ".join(problems))
