@@ -23,6 +23,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -38,6 +39,7 @@ from .errors import FaissStoreError
 from .filters import FilterQuery
 from .native import F32, NativeIndex, default_threads, set_threads
 from .options import FaissOptions
+from .rows import RowCache
 from .rwlock import ReadWriteLock
 from .space import Space
 
@@ -69,6 +71,7 @@ class Engine:
         self._connections: dict[int, sqlite3.Connection] = {}  # thread id -> its connection
         self._lock_descriptor: int | None = None
         self._spaces: dict[str, Space] = {}
+        self._rows = RowCache()
 
     def __repr__(self) -> str:
         return f"<lluminary_faiss Engine {self.directory} refs={self.refs}>"
@@ -224,30 +227,77 @@ class Engine:
                 space = self._spaces.get(namespace)
                 if space is None:
                     continue  # dropped by a failed write since it was loaded: load it again
-                if space.index is None or space.live == 0:
-                    return []
-                query: F32 = prepare_query(vector, config.metric, space.index.dim)
-                connection = self._connection()
                 self._openmp(building=False)
-                if filter:
-                    assert space.ns_id is not None
-                    allowed = FilterQuery(connection, space.ns_id, space.live_ids()).ids(filter)
-                    ids, scores = space.search_among(query, top_k, allowed, ef_search)
-                else:
-                    ids, scores = space.search(query, top_k, ef_search)
-                keys = ids.tolist()
-                rows = catalog.rows(connection, keys, vectors=include_vectors)
-            return [
-                Match(
-                    row[1],
-                    score,
-                    catalog.decode_metadata(row[2]),
-                    row[3],
-                    catalog.decode_vector(row[4]) if row[4] is not None else None,
-                )
-                for key, score in zip(keys, scores.tolist(), strict=True)
-                if (row := rows.get(key)) is not None
-            ]
+                return self._search(config, space, vector, top_k, filter, include_vectors, ef_search)
+
+    def query_now(
+        self,
+        vector: Sequence[float],
+        top_k: int,
+        filter: Mapping[str, Any] | None,
+        namespace: str,
+        include_vectors: bool,
+        ef_search: int,
+        within: float,
+    ) -> list[Match] | None:
+        """The query run on the calling thread (the event loop's), or None when it should go to a
+        worker instead: the namespace is not loaded, a write holds or awaits the index, or queries
+        here have not been measured under ``within`` seconds since the index last changed.
+
+        Handing a query to a thread and its answer back costs about 100 µs on a small machine,
+        as much as an HNSW search itself; a search that short costs the loop less run in place.
+        (One query is one FAISS search with a single query vector, which FAISS runs on the
+        calling thread alone: no OpenMP team is involved.)"""
+        config = self._config
+        space = self._spaces.get(namespace)
+        if config is None or space is None:
+            return None
+        expected = space.query_seconds[bool(filter)]
+        if expected is None or expected > within or not self._lock.try_read():
+            return None
+        try:
+            if self.closed.is_set() or self._spaces.get(namespace) is not space:
+                return None
+            return self._search(config, space, vector, top_k, filter, include_vectors, ef_search)
+        finally:
+            self._lock.release_read()
+
+    def _search(
+        self,
+        config: Config,
+        space: Space,
+        vector: Sequence[float],
+        top_k: int,
+        filter: Mapping[str, Any] | None,
+        include_vectors: bool,
+        ef_search: int,
+    ) -> list[Match]:
+        """A query, under the read lock: the search, timed for :meth:`query_now`, then its rows."""
+        if space.index is None or space.live == 0:
+            return []
+        started = time.perf_counter()
+        query: F32 = prepare_query(vector, config.metric, space.index.dim)
+        connection = self._connection()
+        if filter:
+            assert space.ns_id is not None
+            allowed = FilterQuery(connection, space.ns_id, space.live_ids()).ids(filter)
+            ids, scores = space.search_among(query, top_k, allowed, ef_search)
+        else:
+            ids, scores = space.search(query, top_k, ef_search)
+        keys = ids.tolist()
+        rows = catalog.rows(connection, keys, vectors=True) if include_vectors else self._rows.rows(connection, keys)
+        space.timed(bool(filter), time.perf_counter() - started)
+        return [
+            Match(
+                row[1],
+                score,
+                catalog.decode_metadata(row[2]),
+                row[3],
+                catalog.decode_vector(row[4]) if row[4] is not None else None,
+            )
+            for key, score in zip(keys, scores.tolist(), strict=True)
+            if (row := rows.get(key)) is not None
+        ]
 
     def fetch(self, ids: Sequence[str], namespace: str) -> list[Record]:
         self._ready()

@@ -24,7 +24,7 @@ Choice = TypeVar("Choice", bound=str)
 IndexKind = Literal["flat", "hnsw"]
 INDEX_KINDS: tuple[IndexKind, ...] = ("flat", "hnsw")
 METRICS: tuple[Metric, ...] = ("cosine", "dot", "l2")
-KNOWN_OPTIONS = ("index", "metric", "m", "ef_construction", "ef_search", "dim", "threads")
+KNOWN_OPTIONS = ("index", "metric", "m", "ef_construction", "ef_search", "dim", "threads", "inline_us")
 
 #: HNSW defaults. ``m`` and ``ef_construction`` are FAISS's own defaults for ``m=32``;
 #: ``ef_search`` is raised from FAISS's 16 so that a top 10 is usually the exact one on small
@@ -32,6 +32,10 @@ KNOWN_OPTIONS = ("index", "metric", "m", "ef_construction", "ef_search", "dim", 
 DEFAULT_M = 32
 DEFAULT_EF_CONSTRUCTION = 40
 DEFAULT_EF_SEARCH = 64
+#: Queries measured shorter than this many microseconds run on the calling event loop (see
+#: :meth:`lluminary_faiss.engine.Engine.query_now`): an HNSW search, or a flat one over a few
+#: thousand vectors, but never a flat scan of a large store.
+DEFAULT_INLINE_US = 1000
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,8 @@ class FaissOptions:
     ``cosine``, ``dot`` or ``l2``. ``m``, ``ef_construction``: the HNSW graph's degree and build
     breadth. ``ef_search``: the HNSW search breadth. ``dim``: the vectors' dimension (else learnt
     from the first upsert). ``threads``: OpenMP threads per FAISS call on this store's threads
-    (default: FAISS's, all cores).
+    (default: FAISS's, all cores). ``inline_us``: a query whose recent ones took less than this
+    many microseconds runs on the event loop instead of a worker thread (0: always a thread).
     """
 
     directory: str
@@ -53,6 +58,7 @@ class FaissOptions:
     ef_search: int = DEFAULT_EF_SEARCH
     dim: int | None = None
     threads: int | None = None
+    inline_us: int = DEFAULT_INLINE_US
 
     @classmethod
     def from_url(cls, url: str) -> FaissOptions:
@@ -72,6 +78,7 @@ class FaissOptions:
             ef_search=_integer(url, "ef_search", seen.get("ef_search"), minimum=1) or DEFAULT_EF_SEARCH,
             dim=_integer(url, "dim", seen.get("dim"), minimum=1),
             threads=_integer(url, "threads", seen.get("threads"), minimum=1),
+            inline_us=_default(_integer(url, "inline_us", seen.get("inline_us"), minimum=0), DEFAULT_INLINE_US),
         )
 
     def url(self) -> str:
@@ -90,7 +97,13 @@ class FaissOptions:
         ]
         if self.ef_search != DEFAULT_EF_SEARCH:
             query.append(f"ef_search={self.ef_search}")
+        if self.inline_us != DEFAULT_INLINE_US:
+            query.append(f"inline_us={self.inline_us}")
         return f"faiss://{self.directory}" + (f"?{'&'.join(query)}" if query else "")
+
+
+def _default(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def _error(url: str, problem: str) -> ConfigurationError:

@@ -29,10 +29,22 @@ class ReadWriteLock:
         try:
             yield
         finally:
-            with self._condition:
-                self._readers -= 1
-                if self._readers == 0:
-                    self._condition.notify_all()
+            self.release_read()
+
+    def try_read(self) -> bool:
+        """Take the read side if that needs no wait (no writer holds it or waits for it); the
+        caller then calls :meth:`release_read`. For work that would rather go elsewhere than wait."""
+        with self._condition:
+            if self._writing or self._writers_waiting:
+                return False
+            self._readers += 1
+            return True
+
+    def release_read(self) -> None:
+        with self._condition:
+            self._readers -= 1
+            if self._readers == 0:
+                self._condition.notify_all()
 
     @contextmanager
     def write(self) -> Iterator[None]:

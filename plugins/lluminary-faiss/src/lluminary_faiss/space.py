@@ -69,6 +69,9 @@ class Space:
         self.dirty = False
         self._live_ids: I64 | None = None
         self._alive_bitmap: U8 | None = None
+        #: Seconds a query takes here, unfiltered and filtered (a moving average; None: not
+        #: measured since the last change): whether the next one may run on the event loop.
+        self.query_seconds: list[float | None] = [None, None]
 
     # ------------------------------------------------------------------ state
 
@@ -144,6 +147,13 @@ class Space:
         self.dirty = True
         self._live_ids = None
         self._alive_bitmap = None
+        self.query_seconds = [None, None]  # a grown index may search slower: measure again
+
+    def timed(self, filtered: bool, seconds: float) -> None:
+        """Fold one query's duration into the moving average (a quarter weight: one slow query
+        moves it, a single outlier does not decide it)."""
+        previous = self.query_seconds[filtered]
+        self.query_seconds[filtered] = seconds if previous is None else previous + (seconds - previous) / 4
 
     # ------------------------------------------------------------------ reads (under the read lock)
 

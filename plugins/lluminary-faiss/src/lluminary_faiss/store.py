@@ -29,7 +29,8 @@ T = TypeVar("T")
 class FaissStore:
     """A FAISS index per namespace, with records, metadata and vectors in SQLite beside it.
 
-    ``faiss:///path/to/dir?index=flat|hnsw&metric=cosine|dot|l2&m=32&ef_construction=40&ef_search=64&dim=384``.
+    ``faiss:///path/to/dir?index=flat|hnsw&metric=cosine|dot|l2&m=32&ef_construction=40&ef_search=64&dim=384``
+    (and ``threads``, ``inline_us``: see :class:`~lluminary_faiss.options.FaissOptions`).
     Scores: higher is closer (cosine similarity, inner product, negated squared L2 distance).
     ``close()`` saves the indexes; without it the next open rebuilds them from SQLite.
     """
@@ -90,9 +91,15 @@ class FaissStore:
             check_filter(filter)
         _check_namespace(namespace)
         engine = await self._ready()
-        return await self._run(
-            engine, engine.query, vector, top_k, filter, namespace, bool(include_vectors), self.options.ef_search
-        )
+        arguments = (vector, top_k, filter, namespace, bool(include_vectors), self.options.ef_search)
+        if self.options.inline_us:
+            with self._lock:
+                if self._closed:
+                    raise FaissStoreError(f"the store {self.directory} is closed", path=self.directory)
+            found = engine.query_now(*arguments, self.options.inline_us / 1e6)
+            if found is not None:
+                return found
+        return await self._run(engine, engine.query, *arguments)
 
     async def fetch(self, ids: Sequence[str], *, namespace: str = "") -> list[Record]:
         keys = _ids(ids, "fetch")
