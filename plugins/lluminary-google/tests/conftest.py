@@ -4,24 +4,15 @@ kernel retries or cache in the way) against the fake Gemini server."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
 from lluminary._transport import default_pools
-from lluminary.sdk import (
-    Accumulator,
-    ChatRequest,
-    ChatResponse,
-    EmbedResponse,
-    StreamEvent,
-    build_chat_request,
-    build_embed_request,
-)
 from lluminary_google import GeminiProvider
-from lluminary_google.provider import _GoogleProvider
+from lluminary_testing.harness import ProviderHarness
 from lluminary_testing.server import Fault, Reply
 
 KEY = "AIzaSyTEST-0123456789abcdefghijklmnop"
@@ -36,57 +27,12 @@ ENVIRONMENT = (
 )
 
 
-class Harness:
-    """Builds requests for the fake server, calls the provider, and reads back what was sent."""
+class Harness(ProviderHarness):
+    """A Google provider (Gemini or Vertex) against the fake Gemini server."""
 
     key = KEY
     model = MODEL
-
-    def __init__(self, server: Any, provider: _GoogleProvider) -> None:
-        self.server = server
-        self.provider = provider
-
-    def request(self, prompt: str | None = "Hello", *, model: str = MODEL, **kwargs: Any) -> ChatRequest:
-        kwargs.setdefault("base_url", self.server.base_url)
-        return build_chat_request(model, prompt, **kwargs)
-
-    async def generate(self, prompt: str | None = "Hello", **kwargs: Any) -> ChatResponse:
-        return await self.provider.generate(self.request(prompt, **kwargs))
-
-    async def events(self, prompt: str | None = "Hello", **kwargs: Any) -> list[StreamEvent]:
-        return [event async for event in self.provider.stream(self.request(prompt, **kwargs))]
-
-    async def stream(self, prompt: str | None = "Hello", **kwargs: Any) -> tuple[list[StreamEvent], ChatResponse]:
-        request = self.request(prompt, **kwargs)
-        events = [event async for event in self.provider.stream(request)]
-        accumulator = Accumulator(request.provider)
-        for event in events:
-            accumulator.add(event)
-        return events, accumulator.response()
-
-    async def call(self, streamed: bool, prompt: str | None = "Hello", **kwargs: Any) -> ChatResponse:
-        if streamed:
-            return (await self.stream(prompt, **kwargs))[1]
-        return await self.generate(prompt, **kwargs)
-
-    async def count(self, prompt: str | None = "Hello", **kwargs: Any) -> int:
-        return await self.provider.count_tokens(self.request(prompt, **kwargs))
-
-    async def embed(self, inputs: Any, *, model: str = "google:gemini-embedding-001", **kwargs: Any) -> EmbedResponse:
-        kwargs.setdefault("base_url", self.server.base_url)
-        return await self.provider.embed(build_embed_request(model, inputs, **kwargs))
-
-    def body(self, index: int = -1) -> dict[str, Any]:
-        value: dict[str, Any] = self.server.requests[index].json()
-        return value
-
-    def path(self, index: int = -1) -> str:
-        path: str = self.server.requests[index].path
-        return path
-
-    def headers(self, index: int = -1) -> Mapping[str, str]:
-        headers: Mapping[str, str] = self.server.requests[index].headers
-        return headers
+    embed_model = "google:gemini-embedding-001"
 
     @staticmethod
     def sse_reply(chunks: Iterable[Any], *, fault: Fault | None = None, line_end: str = "\r\n") -> Reply:
@@ -116,10 +62,6 @@ class Harness:
         if usage is not None:
             out["usageMetadata"] = usage
         return out
-
-    @staticmethod
-    def json_reply(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Reply:
-        return Reply.json(body, status, headers)
 
 
 @pytest.fixture(autouse=True)

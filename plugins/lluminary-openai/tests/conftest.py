@@ -10,17 +10,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from lluminary.sdk import (
-    Accumulator,
-    ChatRequest,
-    ChatResponse,
-    EmbedResponse,
-    StreamEvent,
-    aclose_default_pools,
-    build_chat_request,
-    build_embed_request,
-)
+from lluminary.sdk import aclose_default_pools
 from lluminary_openai import OpenAIProvider
+from lluminary_testing.harness import ProviderHarness
 from lluminary_testing.openai_server import FakeOpenAIServer
 from lluminary_testing.server import Fault, Reply
 
@@ -29,41 +21,12 @@ MODEL = "openai:gpt-4o-mini"
 REASONING_MODEL = "openai:o4-mini"
 
 
-class Harness:
-    """Builds requests for the fake server, calls the provider, and reads back what was sent."""
+class Harness(ProviderHarness):
+    """The OpenAI provider against the fake OpenAI server."""
 
-    def __init__(self, server: FakeOpenAIServer, provider: OpenAIProvider) -> None:
-        self.server = server
-        self.provider = provider
-
-    def request(self, prompt: str | None = "Hello", *, model: str = MODEL, **kwargs: Any) -> ChatRequest:
-        kwargs.setdefault("base_url", self.server.base_url)
-        return build_chat_request(model, prompt, **kwargs)
-
-    async def generate(self, prompt: str | None = "Hello", **kwargs: Any) -> ChatResponse:
-        return await self.provider.generate(self.request(prompt, **kwargs))
-
-    async def stream(self, prompt: str | None = "Hello", **kwargs: Any) -> tuple[list[StreamEvent], ChatResponse]:
-        request = self.request(prompt, **kwargs)
-        events = [event async for event in self.provider.stream(request)]
-        accumulator = Accumulator(request.provider)
-        for event in events:
-            accumulator.add(event)
-        return events, accumulator.response()
-
-    async def embed(
-        self, inputs: Iterable[str], *, model: str = "openai:text-embedding-3-small", **kwargs: Any
-    ) -> EmbedResponse:
-        kwargs.setdefault("base_url", self.server.base_url)
-        return await self.provider.embed(build_embed_request(model, list(inputs), **kwargs))
-
-    def body(self, index: int = -1) -> dict[str, Any]:
-        value: dict[str, Any] = self.server.requests[index].json()
-        return value
-
-    def headers(self, index: int = -1) -> Mapping[str, str]:
-        headers: Mapping[str, str] = self.server.requests[index].headers
-        return headers
+    key = KEY
+    model = MODEL
+    embed_model = "openai:text-embedding-3-small"
 
     @staticmethod
     def chunk(delta: Mapping[str, Any] | None = None, finish: str | None = None, **extra: Any) -> dict[str, Any]:
