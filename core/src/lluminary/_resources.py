@@ -137,10 +137,13 @@ class Resources:
             raise LluminaryError(f"closing the client failed: {'; '.join(f'{type(e).__name__}: {e}' for e in errors)}")
 
     def _flush_exporters(self, errors: list[BaseException]) -> None:
-        try:
-            self.plugins.hook.lluminary_flush()
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
+        # Each plugin's flush on its own: through the hook, the first one to raise would keep
+        # every plugin after it from flushing, and their buffered data would be lost.
+        for implementation in self.plugins.hook.lluminary_flush.get_hookimpls():
+            try:
+                implementation.function()
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
         for name in self.exporters:
             shutdown = getattr(self.plugins.get(name), "lluminary_shutdown", None)
             if shutdown is not None:

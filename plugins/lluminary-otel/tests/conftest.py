@@ -49,7 +49,11 @@ class Harness:
         self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.spans_out))
         self.metric_reader = InMemoryMetricReader()
         self.meter_provider = MeterProvider(metric_readers=[self.metric_reader])
-        self.exporter = OtelExporter(tracer_provider=self.tracer_provider, meter_provider=self.meter_provider)
+        self.exporter = OtelExporter(
+            tracer_provider=self.tracer_provider,
+            meter_provider=self.meter_provider,
+            capture_content=client_options.pop("capture_content", None),
+        )
         self.plugins = PluginManager()
         self.provider = ScriptedProvider("scripted", script, prefixes=["scripted", "openai"])
         self.plugins.register(self.provider)

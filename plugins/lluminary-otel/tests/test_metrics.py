@@ -49,3 +49,39 @@ async def test_time_to_first_chunk_uses_the_seconds_buckets(harness: Any) -> Non
 def test_the_plugin_keeps_the_buckets_it_documents() -> None:
     assert names.TOKEN_BUCKETS == TOKEN_BUCKETS
     assert names.SECONDS_BUCKETS == SECONDS_BUCKETS
+
+
+async def test_spans_the_sampler_drops_cost_no_attributes_and_metrics_still_count() -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+    from lluminary import Client
+    from lluminary._plugins import PluginManager
+    from lluminary.sdk import ScriptedProvider
+    from lluminary_otel import OtelExporter
+
+    reader = InMemoryMetricReader()
+    exporter = OtelExporter(
+        tracer_provider=TracerProvider(sampler=ALWAYS_OFF),
+        meter_provider=MeterProvider(metric_readers=[reader]),
+        capture_content=True,
+    )
+    plugins = PluginManager()
+    plugins.register(ScriptedProvider("scripted", [reply(usage=Usage(4, 2)), reply()]))
+    plugins.register(exporter, name="otel-sampled-out")
+    async with Client(plugins=plugins, retries=1) as client:
+        await client.agenerate("scripted:m", "hi")
+        await client.astream("scripted:m", "hi").response()
+    assert exporter.recorder.calls == {}
+    data = reader.get_metrics_data()
+    assert data is not None
+    counts = {
+        metric.name: sum(p.count for p in metric.data.data_points)
+        for resource in data.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+    }
+    assert counts["gen_ai.client.operation.duration"] == 2
+    assert counts["gen_ai.client.token.usage"] == 4

@@ -3,6 +3,7 @@ loopback, which decodes what arrives with the OTLP protobuf classes."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -131,6 +132,37 @@ async def test_a_call_arrives_at_an_otlp_receiver_as_genai_span_and_metrics(rece
         assert duration.unit == "s"
         assert duration.histogram.data_points[0].count == 1
         assert all(API_KEY.encode() not in body and b"what is in the prompt" not in body for body in receiver.raw)
+        assert all(
+            b"gen_ai.input.messages" not in body and b"gen_ai.output.messages" not in body for body in receiver.raw
+        )
     finally:
         tracer_provider.shutdown()
         meter_provider.shutdown()
+
+
+async def test_captured_content_arrives_as_the_conventions_json(receiver: Receiver) -> None:
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{receiver.url}/v1/traces")))
+    plugins = PluginManager()
+    plugins.register(ScriptedProvider("scripted", [reply("the answer")]))
+    exporter = OtelExporter(tracer_provider=tracer_provider, meter_provider=MeterProvider(), capture_content=True)
+    plugins.register(exporter, name="otel-e2e")
+    try:
+        async with Client(plugins=plugins, retries=NO_RETRY) as client:
+            await client.agenerate("scripted:m", "the question", api_key=API_KEY)
+        (span,) = [
+            span
+            for request in receiver.traces
+            for resource in request.resource_spans
+            for scope in resource.scope_spans
+            for span in scope.spans
+        ]
+        attributes = {kv.key: value(kv.value) for kv in span.attributes}
+        assert json.loads(attributes["gen_ai.input.messages"]) == [
+            {"role": "user", "parts": [{"type": "text", "content": "the question"}]}
+        ]
+        (output,) = json.loads(attributes["gen_ai.output.messages"])
+        assert output["parts"] == [{"type": "text", "content": "the answer"}]
+        assert all(API_KEY.encode() not in body for body in receiver.raw)
+    finally:
+        tracer_provider.shutdown()

@@ -28,27 +28,29 @@ def model_name(model: str) -> str:
 
 def request_attributes(operation: str, request: Any) -> dict[str, AttributeValue]:
     """The request parameters the conventions name, for the ones the caller set."""
+    if operation != "embed":
+        return chat_attributes(request, operation == "stream")
     found: dict[str, AttributeValue] = {}
-    if operation == "embed":
-        dimensions = getattr(request, "dimensions", None)
-        if dimensions is not None:
-            found[names.EMBEDDINGS_DIMENSION_COUNT] = int(dimensions)
-        return found
-    for attribute, field in (
-        (names.REQUEST_MAX_TOKENS, "max_tokens"),
-        (names.REQUEST_SEED, "seed"),
-    ):
-        value = getattr(request, field, None)
-        if value is not None:
-            found[attribute] = int(value)
-    for attribute, field in ((names.REQUEST_TEMPERATURE, "temperature"), (names.REQUEST_TOP_P, "top_p")):
-        value = getattr(request, field, None)
-        if value is not None:
-            found[attribute] = float(value)
-    stop = getattr(request, "stop", ())
-    if stop:
-        found[names.REQUEST_STOP_SEQUENCES] = tuple(str(s) for s in stop)
-    if operation == "stream":
+    dimensions = getattr(request, "dimensions", None)
+    if dimensions is not None:
+        found[names.EMBEDDINGS_DIMENSION_COUNT] = int(dimensions)
+    return found
+
+
+def chat_attributes(request: Any, stream: bool) -> dict[str, AttributeValue]:
+    """The sampling parameters a chat request set (most set none: that path is short)."""
+    found: dict[str, AttributeValue] = {}
+    if request.max_tokens is not None:
+        found[names.REQUEST_MAX_TOKENS] = int(request.max_tokens)
+    if request.seed is not None:
+        found[names.REQUEST_SEED] = int(request.seed)
+    if request.temperature is not None:
+        found[names.REQUEST_TEMPERATURE] = float(request.temperature)
+    if request.top_p is not None:
+        found[names.REQUEST_TOP_P] = float(request.top_p)
+    if request.stop:
+        found[names.REQUEST_STOP_SEQUENCES] = tuple(str(s) for s in request.stop)
+    if stream:
         found[names.REQUEST_STREAM] = True
     return found
 

@@ -44,7 +44,7 @@ class CallSpans:
         if type(result) is EventStream:
 
             async def finished(response: Any) -> Any:
-                _guarded(recorder.close_call, call_id)
+                _guarded(recorder.close_call, call_id, response=response)
                 return response
 
             def aborted(error: BaseException | None) -> None:
@@ -55,7 +55,7 @@ class CallSpans:
             # A stream dropped unread neither finishes nor aborts: end its span when it is collected.
             weakref.finalize(result, _guarded, recorder.close_call, call_id, None, closed=True)
         else:
-            _guarded(recorder.close_call, call_id)
+            _guarded(recorder.close_call, call_id, response=result)
         return result
 
 

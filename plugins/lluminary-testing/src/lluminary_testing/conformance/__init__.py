@@ -2,7 +2,8 @@
 
 :class:`ProviderConformance` checks a provider plugin end to end: the real ``lluminary.Client``
 against the provider's fake server; :class:`CacheBackendTests`, :class:`CounterStoreTests` and
-:class:`StoreTests` check cache backends, counter stores and vector stores. See each docstring for
+:class:`StoreTests` check cache backends, counter stores and vector stores; :class:`ExporterTests`
+checks trace exporters. See each docstring for
 how to subclass it.
 """
 
@@ -10,6 +11,7 @@ from ._base import TEST_API_KEY, TIME_TOOL, WEATHER_TOOL, WireImage, WireToolRes
 from ._guard import covered_by, standard_tests, violations
 from .cache import CacheBackendTests
 from .counters import CounterStoreTests
+from .exporters import ExporterTests, ObservedCall
 from .provider import ProviderConformance
 from .store import StoreTests
 
@@ -17,6 +19,8 @@ __all__ = [
     "ProviderConformance",
     "CacheBackendTests",
     "CounterStoreTests",
+    "ExporterTests",
+    "ObservedCall",
     "StoreTests",
     "TEST_API_KEY",
     "TIME_TOOL",
