@@ -7,9 +7,10 @@ ENV PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 
-# redis-server: the Redis tests start a real one of their own (and fail without it under CI).
+# redis-server and prometheus: the Redis and Prometheus tests start real ones of their own (and
+# fail without them under CI).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends make git redis-server \
+    && apt-get install -y --no-install-recommends make git redis-server prometheus \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src

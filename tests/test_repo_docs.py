@@ -22,6 +22,8 @@ NOT_PROVIDERS = {
     "lluminary-pinecone",
     "lluminary-faiss",
     "lluminary-otel",
+    "lluminary-agents",
+    "lluminary-prometheus",
 }
 
 

@@ -62,16 +62,25 @@ def test_tox_matrix_label_has_every_distribution_on_every_python() -> None:
     assert _expected_envs() | {"lint", "type", "docs"} <= listed
 
 
+def _sibling_plugins(path: str) -> set[str]:
+    """The plugins a distribution's ``test`` extra names (other than lluminary-testing): what its
+    tests drive calls through, e.g. an exporter's tests through the OpenAI plugin."""
+    extras = tomllib.loads((ROOT / path / "pyproject.toml").read_text())["project"].get("optional-dependencies", {})
+    names = {re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0] for requirement in extras.get("test", [])}
+    return {f"plugins/{name}" for name in names if name.startswith("lluminary-") and name != "lluminary-testing"}
+
+
 @needs_tox
 def test_each_tox_env_installs_one_distribution_and_runs_its_tests() -> None:
     """Troubleshooting: a matrix environment installs core, lluminary-testing and its own
-    distribution with the `test` extra — no other plugin — and runs that distribution's tests."""
+    distribution with the `test` extra — no other plugin but those its `test` extra names (from
+    the tree, without their own test extras) — and runs that distribution's tests."""
     config = _tox_config("-m", "matrix", "-k", "deps", "commands", "skip_missing_interpreters")
     for env, values in config.items():
         factor = env.split("-", 1)[1]
         path = DISTS[factor]
         editables = {line.removeprefix("-e ").strip() for line in values["deps"] if line.startswith("-e ")}
-        want = {"core", "plugins/lluminary-testing"}
+        want = {"core", "plugins/lluminary-testing"} | _sibling_plugins(path)
         want = {f"{p}[test]" if p == path else p for p in want} | {f"{path}[test]"}
         assert editables == want, f"{env}: installs {sorted(editables)}, expected {sorted(want)}"
         assert "-r requirements-test.txt" in values["deps"], env

@@ -69,6 +69,10 @@ EXPECTED_HOOKS: Mapping[str, frozenset[str]] = {
     "lluminary-otel": frozenset({"lluminary_middleware", "lluminary_trace", "lluminary_flush", "lluminary_shutdown"}),
     "lluminary-faiss": frozenset({"lluminary_store"}),
     "lluminary-testing": frozenset({"lluminary_commands"}),
+    "lluminary-prometheus": frozenset(
+        {"lluminary_middleware", "lluminary_trace", "lluminary_flush", "lluminary_shutdown", "lluminary_commands"}
+    ),
+    "lluminary-agents": frozenset({"lluminary_commands"}),
 }
 
 #: One real call per provider, after the listing: the wheel (with lluminary-testing added to its

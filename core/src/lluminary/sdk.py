@@ -92,6 +92,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "MemoryStore": ("_memory_store", "MemoryStore"),
     "VectorStore": ("_store", "VectorStore"),
     "Workers": ("_workers", "Workers"),
+    "CallObserver": ("_observer", "CallObserver"),
     "url_options": ("_plugin_urls", "url_options"),
     "write_transaction": ("_plugin_urls", "write_transaction"),
     "FilterError": ("_filters", "FilterError"),
@@ -168,6 +169,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from ._observer import CallObserver as CallObserver
     from ._cache import (
         CacheBackend as CacheBackend,
         cache_key as cache_key,
@@ -300,6 +302,7 @@ if TYPE_CHECKING:
     from ._workers import Workers as Workers
 
 __all__ = [
+    "CallObserver",
     # base classes and hooks
     "Provider",
     "HTTPProvider",

@@ -3,68 +3,53 @@ fallback and retry steps, so it sees the call begin once and end once."""
 
 from __future__ import annotations
 
-import warnings
-import weakref
 from typing import Any
 
 from opentelemetry import context as otel_context, trace
 
-from lluminary import EventStream, TraceWarning
+from lluminary.sdk import CallObserver
 
-from ._recorder import Recorder
+from ._recorder import CallRecord, Recorder
 
 
-class CallSpans:
+class CallSpans(CallObserver[tuple[str, CallRecord]]):
     """Opens the call's span, makes it current while the call runs (so transport spans nest under
     it), and closes it when the answer, the failure, or the end of the stream comes back."""
 
+    label = "otel exporter"
     __slots__ = ("recorder",)
 
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
 
-    async def __call__(self, call: Any, call_next: Any) -> Any:
-        if not call.id:  # the client is not tracing
-            return await call_next(call)
-        recorder = self.recorder
-        try:
-            record = recorder.open_call(call)
-            token = otel_context.attach(trace.set_span_in_context(record.span))
-        except Exception as exc:  # noqa: BLE001 - tracing must never break a call
-            _warn(exc)
-            return await call_next(call)
-        call_id = call.id
-        try:
-            result = await call_next(call)
-        except BaseException as exc:
-            _guarded(recorder.close_call, call_id, exc)
-            raise
-        finally:
-            otel_context.detach(token)
-        if type(result) is EventStream:
+    async def begin(self, call: Any) -> tuple[str, CallRecord]:
+        return call.id, self.recorder.open_call(call)
 
-            async def finished(response: Any) -> Any:
-                _guarded(recorder.close_call, call_id, response=response)
-                return response
+    def running(self, state: tuple[str, CallRecord]) -> _Current:
+        return _Current(state[1].span)
 
-            def aborted(error: BaseException | None) -> None:
-                _guarded(recorder.close_call, call_id, error, closed=error is None)
-
-            result.on_finish(finished)
-            result.on_abort(aborted)
-            # A stream dropped unread neither finishes nor aborts: end its span when it is collected.
-            weakref.finalize(result, _guarded, recorder.close_call, call_id, None, closed=True)
-        else:
-            _guarded(recorder.close_call, call_id, response=result)
-        return result
+    def end(
+        self,
+        state: tuple[str, CallRecord],
+        *,
+        error: BaseException | None = None,
+        response: Any = None,
+        closed: bool = False,
+    ) -> None:
+        self.recorder.close_call(state[0], error, closed=closed, response=response)
 
 
-def _guarded(close: Any, *args: Any, **kwargs: Any) -> None:
-    try:
-        close(*args, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - tracing must never break a call
-        _warn(exc)
+class _Current:
+    """The span is the current one while the rest of the chain runs."""
 
+    __slots__ = ("span", "token")
 
-def _warn(exc: Exception) -> None:
-    warnings.warn(f"otel exporter failed: {type(exc).__name__}: {exc}", TraceWarning, stacklevel=3)
+    def __init__(self, span: Any) -> None:
+        self.span = span
+        self.token: object = None
+
+    def __enter__(self) -> None:
+        self.token = otel_context.attach(trace.set_span_in_context(self.span))
+
+    def __exit__(self, *exc: object) -> None:
+        otel_context.detach(self.token)  # type: ignore[arg-type]

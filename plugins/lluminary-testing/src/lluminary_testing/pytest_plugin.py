@@ -71,3 +71,14 @@ def redis_server() -> Iterator[Any]:
     from lluminary_testing.redis import redis_server_for_test
 
     yield from redis_server_for_test()
+
+
+@pytest.fixture
+def prometheus_server() -> Iterator[Any]:
+    """A real ``prometheus`` server of this test's own on a free loopback port, scraping every
+    second, with temporary storage (``.url``, ``.scrape("127.0.0.1:PORT")`` to point it at
+    targets and wait until they are up, ``.query(promql)``, ``.wait_for(promql)``). Skipped when
+    prometheus is not installed, except under CI (``CI`` set), where that fails."""
+    from lluminary_testing.prometheus import prometheus_server_for_test
+
+    yield from prometheus_server_for_test()

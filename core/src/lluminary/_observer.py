@@ -1,0 +1,108 @@
+"""Seeing each logical call begin once and end once: the base of an exporter's middleware step.
+
+An exporter that records whole calls (a span, a latency histogram, an in-flight gauge) adds a
+step through ``lluminary_middleware``. Such a step sits outside the kernel's cache, fallback and
+retry steps, so it sees one call, not each attempt. But a streamed call ends after the step has
+returned: when its stream is read to the end, fails, is closed early, or is dropped unread.
+:class:`CallObserver` covers those four ends, calls :meth:`~CallObserver.end` exactly once per
+call, and keeps the exporter's own failures from breaking calls (a ``TraceWarning`` instead).
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, ClassVar, Generic, TypeVar
+
+from ._call import Call, EventStream
+from ._tracing import TraceWarning
+
+__all__ = ["CallObserver"]
+
+State = TypeVar("State")
+
+
+class CallObserver(Generic[State]):
+    """A middleware step that tells a subclass when a call begins (:meth:`begin`) and when it
+    ends (:meth:`end`). Calls of a client that is not tracing (no exporter listening) pass
+    untouched. What :meth:`begin` returns is handed back to :meth:`end`; if :meth:`begin` raises,
+    the call runs unobserved."""
+
+    #: Named in the warning when the observer itself fails.
+    label: ClassVar[str] = "exporter"
+
+    async def begin(self, call: Call) -> State:
+        """The call is about to run."""
+        raise NotImplementedError
+
+    def end(
+        self, state: State, *, error: BaseException | None = None, response: Any = None, closed: bool = False
+    ) -> None:
+        """The call ended: with ``response`` (a stream's final response, once read to the end),
+        with ``error``, or ``closed`` before it finished (a stream closed early or dropped unread)."""
+        raise NotImplementedError
+
+    def running(self, state: State) -> AbstractContextManager[object]:
+        """Entered while the rest of the chain runs (until a stream's first event): e.g. to make
+        a span current so that transport spans nest under it."""
+        return nullcontext()
+
+    async def __call__(self, call: Call, call_next: Callable[[Call], Awaitable[Any]]) -> Any:
+        if not call.id:  # the client is not tracing
+            return await call_next(call)
+        try:
+            state = await self.begin(call)
+            scope = self.running(state)
+            scope.__enter__()
+        except Exception as exc:  # noqa: BLE001 - an exporter must never break a call
+            self.warn(exc)
+            return await call_next(call)
+        ending = _Ending(self, state)
+        try:
+            result = await call_next(call)
+        except BaseException as exc:
+            ending(error=exc)
+            raise
+        finally:
+            scope.__exit__(None, None, None)
+        if type(result) is EventStream:
+
+            async def finished(response: Any) -> Any:
+                ending(response=response)
+                return response
+
+            def aborted(error: BaseException | None) -> None:
+                ending(error=error, closed=error is None)
+
+            result.on_finish(finished)
+            result.on_abort(aborted)
+            weakref.finalize(result, ending, closed=True)  # dropped unread: neither of the above
+        else:
+            ending(response=result)
+        return result
+
+    def warn(self, exc: Exception) -> None:
+        """Report the observer's own failure without breaking the call."""
+        warnings.warn(f"{self.label} failed: {type(exc).__name__}: {exc}", TraceWarning, stacklevel=3)
+
+
+class _Ending:
+    """Ends one call's observation once, whichever of its ends comes first."""
+
+    __slots__ = ("observer", "state", "done")
+
+    def __init__(self, observer: CallObserver[Any], state: Any) -> None:
+        self.observer = observer
+        self.state = state
+        self.done = False
+
+    def __call__(self, *, error: BaseException | None = None, response: Any = None, closed: bool = False) -> None:
+        if self.done:
+            return
+        self.done = True
+        try:
+            self.observer.end(self.state, error=error, response=response, closed=closed)
+        except Exception as exc:  # noqa: BLE001 - an exporter must never break a call
+            self.observer.warn(exc)
