@@ -93,6 +93,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "VectorStore": ("_store", "VectorStore"),
     "Workers": ("_workers", "Workers"),
     "CallObserver": ("_observer", "CallObserver"),
+    "run_sync": ("_loop", "run"),
     "url_options": ("_plugin_urls", "url_options"),
     "write_transaction": ("_plugin_urls", "write_transaction"),
     "FilterError": ("_filters", "FilterError"),
@@ -169,6 +170,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from ._loop import run as run_sync
     from ._observer import CallObserver as CallObserver
     from ._cache import (
         CacheBackend as CacheBackend,
@@ -303,6 +305,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CallObserver",
+    "run_sync",
     # base classes and hooks
     "Provider",
     "HTTPProvider",

@@ -15,6 +15,7 @@ pytest.importorskip("lluminary_openai", reason="the demo needs lluminary-openai 
 pytest.importorskip("lluminary_anthropic", reason="the demo needs lluminary-anthropic installed")
 pytest.importorskip("lluminary_local", reason="the demo needs lluminary-local installed")
 pytest.importorskip("lluminary_faiss", reason="the demo needs lluminary-faiss installed")
+pytest.importorskip("lluminary_agents", reason="the demo needs lluminary-agents installed")
 
 
 def test_demo_runs_every_step_through_the_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,7 +39,12 @@ def test_demo_runs_every_step_through_the_plugins(monkeypatch: pytest.MonkeyPatc
     assert "[1] " in text
     assert "The Danube flows through ten countries" in text
     assert "cited: The Danube flows through ten countries" in text
-    assert "calls to providers: 7" in text
+    assert "step 1 tool call 0: current_weather (id toolu_agent01)" in text
+    assert "step 1 tool call 1: current_weather (id toolu_agent02)" in text
+    assert "ran current_weather({'city': 'Rome'})" in text
+    assert "step 1 done: 2 tool call(s), together in" in text
+    assert "Rome is warmer: 21 °C and sunny, against 14 °C and light rain in Paris." in text
+    assert "calls to providers: 9" in text
     assert "sk-demo" not in text
 
 

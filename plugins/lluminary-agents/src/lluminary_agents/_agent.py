@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import lluminary
 from lluminary import Message, RequestValidationError, Tool
+from lluminary.sdk import run_sync
 
 from ._events import AgentEvent
 from ._output import final_tool, is_text
 from ._result import RunResult, result_of
 from ._state import RunState
-from ._sync import run_sync
 from ._tools import AgentTool, as_tool
 
 if TYPE_CHECKING:

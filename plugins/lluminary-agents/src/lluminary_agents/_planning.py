@@ -108,7 +108,7 @@ class PlanAndExecute:
         return result
 
     def run(self, task: str, *, deps: Any = None) -> PlanResult:
-        from ._sync import run_sync
+        from lluminary.sdk import run_sync
 
         return run_sync(self.arun(task, deps=deps))
 

@@ -4,9 +4,10 @@ It starts local simulations of the OpenAI and Anthropic APIs on loopback (this p
 servers, speaking the real wire formats) and drives them through the ordinary client: the real
 ``lluminary-openai`` and ``lluminary-anthropic`` plugins, real HTTP, real SSE, the kernel's cache
 and cost accounting; then retrieval with real offline embeddings (``lluminary-local``) in a real
-FAISS index (``lluminary-faiss``). Nothing leaves the machine and no API key is needed.
+FAISS index (``lluminary-faiss``), and an agent (``lluminary-agents``) running tools in its loop.
+Nothing leaves the machine and no API key is needed.
 
-Those four plugins are its requirements (``pip install "lluminary-testing[demo]"``); without one,
+Those five plugins are its requirements (``pip install "lluminary-testing[demo]"``); without one,
 :func:`run` raises :class:`MissingPlugins` naming the distributions to install, before it starts
 anything.
 """
@@ -23,7 +24,7 @@ from typing import TextIO
 
 from lluminary import Usage
 
-from . import demo_retrieval
+from . import demo_agent, demo_retrieval
 from .scenario import Scenario, ToolCallSpec
 from .server import FakeServer, Fault
 
@@ -37,6 +38,7 @@ REQUIRED_PLUGINS = {
     "lluminary-anthropic": "lluminary_anthropic",
     "lluminary-local": "lluminary_local",
     "lluminary-faiss": "lluminary_faiss",
+    "lluminary-agents": "lluminary_agents",
 }
 QUESTION = "In one sentence: why does a streaming API feel faster?"
 ANSWER = (
@@ -54,7 +56,7 @@ class MissingPlugins(RuntimeError):
         self.distributions = distributions
         names = " and ".join(distributions)
         super().__init__(
-            f"lluminary demo drives the OpenAI, Anthropic, local-embeddings and FAISS plugins, and {names} "
+            f"lluminary demo drives the OpenAI, Anthropic, local-embeddings, FAISS and agents plugins, and {names} "
             f"{'is' if len(distributions) == 1 else 'are'} not installed. Install "
             f"{'it' if len(distributions) == 1 else 'them'} with: pip install {' '.join(distributions)} "
             '(or pip install "lluminary-testing[demo]")'
@@ -212,7 +214,11 @@ def run(out: TextIO = sys.stdout) -> None:
         demo_retrieval.run_step(client, CHAT_MODEL, openai_server, say)
         say("   (the passages are embedded and retrieved for real; the answer is the simulation's)\n")
 
-        say("6. This session")
+        say(f"6. An agent: {demo_agent.MODEL} asks for two tools at once; the loop runs them together")
+        demo_agent.run_step(client, anthropic_server, say)
+        say("   (the tools and the loop are real; the model's turns are the simulation's)\n")
+
+        say("7. This session")
         say(f"   calls to providers: {client.calls}")
         say(f"   usage: {_usage(client.usage)}")
         say(f"   cost:  {_dollars(client.cost)} (catalogue prices; the cache hit cost nothing)")
