@@ -35,7 +35,7 @@ DEFAULT_EF_SEARCH = 64
 #: Queries measured shorter than this many microseconds run on the calling event loop (see
 #: :meth:`lluminary_faiss.engine.Engine.query_now`): an HNSW search, or a flat one over a few
 #: thousand vectors, but never a flat scan of a large store.
-DEFAULT_INLINE_US = 1000
+DEFAULT_INLINE_US = 2000
 
 
 @dataclass(frozen=True)
