@@ -94,6 +94,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Workers": ("_workers", "Workers"),
     "CallObserver": ("_observer", "CallObserver"),
     "run_sync": ("_loop", "run"),
+    "output_format": ("_structured", "output_format"),
+    "parse_output": ("_structured", "parse_output"),
     "url_options": ("_plugin_urls", "url_options"),
     "write_transaction": ("_plugin_urls", "write_transaction"),
     "FilterError": ("_filters", "FilterError"),
@@ -172,6 +174,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from ._loop import run as run_sync
     from ._observer import CallObserver as CallObserver
+    from ._structured import output_format as output_format, parse_output as parse_output
     from ._cache import (
         CacheBackend as CacheBackend,
         cache_key as cache_key,
@@ -306,6 +309,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CallObserver",
     "run_sync",
+    "output_format",
+    "parse_output",
     # base classes and hooks
     "Provider",
     "HTTPProvider",
