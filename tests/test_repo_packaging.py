@@ -63,7 +63,7 @@ EXPECTED_HOOKS: Mapping[str, frozenset[str]] = {
     "lluminary-mistral": PROVIDER_HOOKS,
     "lluminary-ollama": PROVIDER_HOOKS,
     "lluminary-sqlite": frozenset({"lluminary_cache"}),
-    "lluminary-redis": frozenset({"lluminary_cache", "lluminary_counters"}),
+    "lluminary-redis": frozenset({"lluminary_cache", "lluminary_counters", "lluminary_cost_ledger"}),
     "lluminary-pinecone": frozenset({"lluminary_store"}),
     "lluminary-local": PROVIDER_HOOKS,
     "lluminary-otel": frozenset({"lluminary_middleware", "lluminary_trace", "lluminary_flush", "lluminary_shutdown"}),

@@ -67,6 +67,13 @@ _EXPORTS = {
     "Accumulator": "streaming",
     "CacheBackend": "cache",
     "VectorStore": "store",
+    # budgets and the cost ledger
+    "Budget": "budgets",
+    "BudgetAlert": "budgets",
+    "CostRecord": "cost_record",
+    "CostLedger": "cost_record",
+    "MemoryCostLedger": "cost_record",
+    "CounterUnavailableError": "counters",
 }
 _TYPE_NAMES = [
     "ChatRequest",
@@ -159,10 +166,13 @@ if TYPE_CHECKING:
         stream as stream,
         unregister as unregister,
     )
+    from ._budgets import Budget as Budget, BudgetAlert as BudgetAlert
     from ._cache import CacheBackend as CacheBackend, MemoryCache as MemoryCache
     from ._call import Call as Call, EventStream as EventStream, Middleware as Middleware, then as then
     from ._client import Client as Client
     from ._collection import Collection as Collection
+    from ._cost_record import CostLedger as CostLedger, CostRecord as CostRecord, MemoryCostLedger as MemoryCostLedger
+    from ._counters import CounterUnavailableError as CounterUnavailableError
     from ._errors import (
         APIConnectionError as APIConnectionError,
         APITimeoutError as APITimeoutError,

@@ -113,8 +113,9 @@ def make_cli() -> LluminaryGroup:
 
     assert isinstance(cli, LluminaryGroup)
     from ._cli_cache import cache_group
+    from ._cli_costs import costs_command
 
-    for command in (plugins_command, models_command, chat_command, embed_command, cache_group):
+    for command in (plugins_command, models_command, chat_command, embed_command, cache_group, costs_command):
         cli.add_command(command)
     return cli
 

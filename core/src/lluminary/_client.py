@@ -8,21 +8,23 @@ import asyncio
 import os
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Unpack, cast
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
+from ._alerts import AlertCallback, Alerts
 from ._arguments import _real
 from ._cache import CacheBackend
 from ._call import Call, Handler, Middleware, Result, compose
 from ._cost import Catalogue, prices_entry
+from ._cost_record import CostLedger
 from ._errors import (
     LluminaryError,
     RequestValidationError,
     UnsupportedError,
 )
 from ._ledger import DEFAULT_RESERVED_OUTPUT, Ledger
-from ._middleware.budget import BudgetStep
+from ._middleware.budget import BudgetStep, ScopedBudgetStep
 from ._middleware.cache import CacheStep, CacheWarning
-from ._middleware.cost import CostStep
+from ._middleware.cost import CostStep, RecordStep
 from ._middleware.deadline import DeadlineStep, within
 from ._middleware.fallback import FallbackStep
 from ._middleware.output import parse_into
@@ -43,9 +45,15 @@ from ._tracing import TraceWarning, current_parent, emit, new_call_id
 from ._transport import Pools
 from ._types import ChatRequest, ChatResponse, Cost, EmbedRequest, EmbedResponse, ModelInfo, TraceEvent, Usage
 
+if TYPE_CHECKING:
+    from ._budget_book import BudgetBook
+    from ._budgets import Budget
+    from ._counters import CounterStore
+
 __all__ = ["AsyncStream", "CacheWarning", "Client", "SyncStream", "TraceWarning", "plugin_manager"]
 
 CACHE_ENV = "LLUMINARY_CACHE"
+COST_LEDGER_ENV = "LLUMINARY_COST_LEDGER"
 EXPORTERS_ENV = "LLUMINARY_EXPORTERS"
 #: Seconds a cache backend may take before the call goes on without it.
 DEFAULT_CACHE_TIMEOUT = 2.0
@@ -73,6 +81,16 @@ class Client(SyncAPI, Resources):
     without a price is refused unless ``allow_unpriced=True``.
     ``deadline``: seconds a whole call may take, all attempts and fallbacks together (a stream:
     until its first event); None for no limit. A call's own ``deadline=`` overrides it.
+
+    ``budgets``: :class:`~lluminary.Budget` s per tag, per period or per named scope, counted in
+    ``counters`` (a counter-store URL such as ``redis://host:6379/0`` that many processes share,
+    a :class:`CounterStore`, or None for counters of this client only). ``on_budget_alert``: a
+    callable (or several, sync or async) called with a :class:`~lluminary.BudgetAlert` when a
+    budget passes one of its thresholds; ``budget_webhook``: a URL that receives it as a JSON
+    POST. ``budget_fail_open``: when the counter store is down, let calls through uncounted
+    instead of raising ``CounterUnavailableError``. ``cost_ledger``: where every call's cost is
+    recorded for ``lluminary costs`` (``sqlite:///~/.lluminary/costs.db``, ``redis://...``, a
+    :class:`CostLedger`, False for none; None reads ``LLUMINARY_COST_LEDGER``).
     """
 
     def __init__(
@@ -92,6 +110,12 @@ class Client(SyncAPI, Resources):
         prices: Mapping[str, Mapping[str, float] | ModelInfo] | None = None,
         allow_unpriced: bool = False,
         reserve_output_tokens: int = DEFAULT_RESERVED_OUTPUT,
+        budgets: Sequence[Budget] = (),
+        counters: str | CounterStore | None = None,
+        on_budget_alert: AlertCallback | Iterable[AlertCallback] = (),
+        budget_webhook: str | None = None,
+        budget_fail_open: bool = False,
+        cost_ledger: str | CostLedger | bool | None = None,
     ) -> None:
         self.plugins = plugins or plugin_manager()
         if retries is None:
@@ -108,6 +132,16 @@ class Client(SyncAPI, Resources):
         self.ledger = Ledger(
             budget, self._models, allow_unpriced=allow_unpriced, reserve_output_tokens=reserve_output_tokens
         )
+        self.alerts = Alerts(on_budget_alert, budget_webhook)
+        self.budgets = tuple(budgets)
+        if self.budgets:
+            from ._budgets import Budget
+        for scoped in self.budgets:
+            if not isinstance(scoped, Budget):
+                raise RequestValidationError(f"budgets takes lluminary.Budget objects, not {scoped!r}")
+        self._counters_spec = counters
+        self._budget_fail_open = budget_fail_open
+        self._budget_book: BudgetBook | None = None
         if cache is None:
             cache = os.environ.get(CACHE_ENV) or False
         if cache is True:
@@ -118,6 +152,8 @@ class Client(SyncAPI, Resources):
             bind(self)
         self._caches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CacheBackend] = weakref.WeakKeyDictionary()
         self._opened: list[CacheBackend | VectorStore] = []
+        self._ledger_given = cost_ledger is not None and not isinstance(cost_ledger, (str, bool))
+        self.cost_ledger = self._open_cost_ledger(cost_ledger)
         self.middleware: tuple[Middleware, ...] = tuple(middleware)
         self.pools = Pools()
         self.scope = ClientScope({name: ProviderSettings.of(s) for name, s in (providers or {}).items()}, self.pools)
@@ -270,7 +306,11 @@ class Client(SyncAPI, Resources):
             steps.append(DeadlineStep(self.deadline))
         if self.ledger.budget is not None:
             steps.append(BudgetStep())
+        if self.budgets:
+            steps.append(ScopedBudgetStep())
         if self._cache_spec is not False:
+            if self.cost_ledger is not None:
+                steps.append(RecordStep())
             steps.append(CacheStep(self.cache_ttl, self.cache_timeout))
         # The fallback step is in a second chain, used by calls that have fallbacks.
         inner: list[Middleware] = []
@@ -323,6 +363,48 @@ class Client(SyncAPI, Resources):
     def reserved(self) -> float:
         """Dollars reserved against the budget by calls in flight."""
         return self.ledger.reserved
+
+    def budget_book(self) -> BudgetBook:
+        """The scoped budgets and the counter store they are counted in (opened on first use)."""
+        book = self._budget_book
+        if book is None:
+            from ._budget_book import BudgetBook
+            from ._counters import MemoryCounters
+
+            spec = self._counters_spec
+            if spec is None:
+                store: CounterStore = MemoryCounters()
+            elif isinstance(spec, str):
+                store = self.open_counters(spec)
+            else:
+                store = spec
+            book = self._budget_book = BudgetBook(self.budgets, store, self.alerts, fail_open=self._budget_fail_open)
+        return book
+
+    def _open_cost_ledger(self, spec: str | CostLedger | bool | None) -> CostLedger | None:
+        if spec is None:
+            spec = os.environ.get(COST_LEDGER_ENV) or False
+        if spec is False:
+            return None
+        if spec is True:
+            raise RequestValidationError("cost_ledger takes a URL (sqlite:///path, redis://...), a ledger or False")
+        if not isinstance(spec, str):
+            return spec
+        from ._cost_ledger import open_cost_ledger
+
+        ledger = open_cost_ledger(spec, self.plugins)
+        self._opened.append(cast(Any, ledger))  # closed with the client
+        return ledger
+
+    async def aclose(self) -> None:
+        """Close what this client opened (see :meth:`Resources.aclose
+        <lluminary._resources.Resources.aclose>`); a cost ledger given as an object is flushed,
+        not closed (it may serve other clients), and webhook POSTs under way are given a moment."""
+        if not self.closed and self._ledger_given and self.cost_ledger is not None:
+            await self.cost_ledger.flush()
+        await super().aclose()
+        if self.alerts.posting:
+            await asyncio.to_thread(self.alerts.wait, self.alerts.webhook_timeout)
 
     # ------------------------------------------------------------------ catalogue
 

@@ -90,17 +90,23 @@ class RequestValidationError(LluminaryError, ValueError):
 
 class BudgetExceededError(LluminaryError):
     """The client's budget is used up, or the call's reserved estimate would not fit in what is
-    left (``reserved``: dollars held by calls in flight; ``estimate``: this call's)."""
+    left (``reserved``: dollars held by calls in flight; ``estimate``: this call's). ``scope``
+    names the scoped budget that refused (None: the client's own ``budget=``); its ``spent``
+    includes what calls in flight hold."""
 
-    def __init__(self, spent: float, budget: float, *, reserved: float = 0.0, estimate: float = 0.0) -> None:
+    def __init__(
+        self, spent: float, budget: float, *, reserved: float = 0.0, estimate: float = 0.0, scope: str | None = None
+    ) -> None:
         detail = (
             f" (${reserved:.6f} reserved by calls in flight, this call may cost ${estimate:.6f})" if estimate else ""
         )
-        super().__init__(f"budget exceeded: spent ${spent:.6f} of ${budget:.6f}{detail}")
+        which = f"budget {scope!r}" if scope is not None else "budget"
+        super().__init__(f"{which} exceeded: spent ${spent:.6f} of ${budget:.6f}{detail}")
         self.spent = spent
         self.budget = budget
         self.reserved = reserved
         self.estimate = estimate
+        self.scope = scope
 
 
 class UnsupportedError(LluminaryError):

@@ -13,6 +13,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from ._cache import CacheBackend
+    from ._cost_record import CostLedger
     from ._counters import CounterStore
     from ._store import VectorStore
     from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, ModelInfo, StreamEvent, TraceEvent
@@ -62,6 +63,12 @@ def lluminary_counters(url: str) -> CounterStore | None:
     counters shared by every process that opens the same URL, for budgets and rate limits."""
 
 
+@hookspec(firstresult=True)
+def lluminary_cost_ledger(url: str) -> CostLedger | None:
+    """Return a cost ledger for ``url`` if its scheme is yours (``redis://``), else ``None``: where
+    every call's cost is recorded for ``lluminary costs`` (``sqlite://`` is the kernel's)."""
+
+
 @hookspec
 def lluminary_trace(event: TraceEvent) -> None:
     """Receive every trace event: call started, first chunk, finished, failed, cache hit.
@@ -72,7 +79,9 @@ def lluminary_trace(event: TraceEvent) -> None:
 @hookspec
 def lluminary_middleware(client: Any) -> Iterable[Any]:  # type: ignore[empty-body]
     """Return middleware steps to add to ``client``'s chain (a guardrail, an exporter that needs
-    to wrap calls). They run after the client's own ``middleware=`` steps, before the kernel's."""
+    to wrap calls). They run after the client's own ``middleware=`` steps, before the kernel's.
+    A step's exception is the call's (how a guardrail refuses one): an exporter's step must never
+    raise, which :class:`lluminary.sdk.CallObserver` guarantees."""
 
 
 @hookspec

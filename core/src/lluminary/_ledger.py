@@ -1,4 +1,5 @@
-"""A client's money: what it spent, what calls in flight hold reserved, and its budget.
+"""A client's money: what it spent, what calls in flight hold reserved, and its budget (with
+its alert thresholds, see :meth:`Ledger.crossed`).
 
 With a budget, a call is admitted only if its worst-case estimate still fits (see
 :meth:`Ledger.reserve`); when it ends, the reservation is released and its real cost stays. The
@@ -10,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from ._budgets import DEFAULT_ALERTS
 from ._cost import Catalogue, compute_cost, estimate_tokens
 from ._errors import BudgetExceededError, UnpricedModelError
 from ._types import ChatRequest, Cost, EmbedRequest, Usage
@@ -30,8 +32,12 @@ class Ledger:
         *,
         allow_unpriced: bool = False,
         reserve_output_tokens: int = DEFAULT_RESERVED_OUTPUT,
+        alerts: tuple[float, ...] = DEFAULT_ALERTS,
     ) -> None:
         self.budget = budget
+        self.alerts = alerts
+        self._alerted: set[float] = set()
+        self._refused = False
         self.allow_unpriced = allow_unpriced
         self.reserve_output_tokens = reserve_output_tokens
         self.calls = 0
@@ -74,31 +80,49 @@ class Ledger:
         """What this client spent, in US dollars (calls whose model has a price)."""
         return Cost(*self._spent)
 
+    def estimate(self, request: ChatRequest | EmbedRequest) -> float:
+        """A call's worst-case cost: the offline estimate of its input, plus ``max_tokens`` or the
+        model's output limit or ``reserve_output_tokens``, at the catalogue price. Raises
+        :class:`UnpricedModelError` when the model has no price (0.0 with ``allow_unpriced``)."""
+        info = self._catalogue().get(request.model)
+        if info is None or info.input_price is None:
+            if self.allow_unpriced:
+                return 0.0
+            raise UnpricedModelError(request.model)
+        if isinstance(request, EmbedRequest):
+            return compute_cost(Usage(estimate_tokens(request)), info).total  # type: ignore[union-attr]
+        output = request.max_tokens or info.max_output_tokens or self.reserve_output_tokens
+        return compute_cost(Usage(estimate_tokens(request), output), info).total  # type: ignore[union-attr]
+
     def reserve(self, request: ChatRequest | EmbedRequest) -> float:
-        """Admit a call against the budget: reserve its worst-case cost (offline estimate of the
-        input, plus ``max_tokens`` or the model's output limit or ``reserve_output_tokens``) and
-        return the amount, or raise :class:`BudgetExceededError` when it would not fit, and
+        """Admit a call against the budget: reserve its :meth:`estimate` and return the amount,
+        or raise :class:`BudgetExceededError` when it would not fit, and
         :class:`UnpricedModelError` when the model has no price (unless ``allow_unpriced``)."""
         budget = self.budget
         if budget is None:
             return 0.0
-        info = self._catalogue().get(request.model)
-        if info is None or info.input_price is None:
-            if self.allow_unpriced:
-                estimate = 0.0
-            else:
-                raise UnpricedModelError(request.model)
-        elif isinstance(request, EmbedRequest):
-            estimate = compute_cost(Usage(estimate_tokens(request)), info).total  # type: ignore[union-attr]
-        else:
-            output = request.max_tokens or info.max_output_tokens or self.reserve_output_tokens
-            estimate = compute_cost(Usage(estimate_tokens(request), output), info).total  # type: ignore[union-attr]
+        estimate = self.estimate(request)
         with self._lock:
             spent = sum(self._spent)
             if spent + self._reserved + estimate > budget or spent >= budget:
+                self._refused = True
                 raise BudgetExceededError(spent, budget, reserved=self._reserved, estimate=estimate)
             self._reserved += estimate
         return estimate
+
+    def crossed(self) -> list[tuple[float, float]]:
+        """``(threshold, spent)`` for each alert threshold of the budget passed since the last
+        look (a refusal counts as reaching 100%); each is returned once in the client's life."""
+        budget = self.budget
+        if not budget or len(self._alerted) == len(self.alerts):
+            return []
+        with self._lock:
+            spent = sum(self._spent)
+            level = max(spent, budget) if self._refused else spent
+            self._refused = False
+            found = [t for t in self.alerts if t not in self._alerted and level >= t * budget]
+            self._alerted.update(found)
+        return [(threshold, spent) for threshold in found]
 
     def release(self, reserved: float) -> None:
         """End a reservation (the call's real cost, if any, was accounted already)."""

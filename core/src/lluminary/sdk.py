@@ -19,6 +19,14 @@ TYPE_CHECKING = False
 
 #: public name -> (private module, name there), imported on first use
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "Alerts": ("_alerts", "Alerts"),
+    "BudgetBook": ("_budget_book", "BudgetBook"),
+    "Budget": ("_budgets", "Budget"),
+    "BudgetAlert": ("_budgets", "BudgetAlert"),
+    "period_id": ("_budgets", "period_id"),
+    "CostLedger": ("_cost_record", "CostLedger"),
+    "CostRecord": ("_cost_record", "CostRecord"),
+    "MemoryCostLedger": ("_cost_record", "MemoryCostLedger"),
     "CacheBackend": ("_cache", "CacheBackend"),
     "cache_key": ("_cache", "cache_key"),
     "dump_cache_value": ("_cache", "dumps"),
@@ -172,9 +180,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from ._loop import run as run_sync
-    from ._observer import CallObserver as CallObserver
-    from ._structured import output_format as output_format, parse_output as parse_output
+    from ._alerts import Alerts as Alerts
+    from ._budget_book import BudgetBook as BudgetBook
+    from ._budgets import Budget as Budget, BudgetAlert as BudgetAlert, period_id as period_id
     from ._cache import (
         CacheBackend as CacheBackend,
         cache_key as cache_key,
@@ -182,6 +190,7 @@ if TYPE_CHECKING:
         loads as load_cache_value,
     )
     from ._convert import from_dict as from_dict, from_json as from_json, to_dict as to_dict, to_json as to_json
+    from ._cost_record import CostLedger as CostLedger, CostRecord as CostRecord, MemoryCostLedger as MemoryCostLedger
     from ._counters import (
         COUNTER_SCALE as COUNTER_SCALE,
         MAX_COUNTER_UNITS as MAX_COUNTER_UNITS,
@@ -234,7 +243,9 @@ if TYPE_CHECKING:
     )
     from ._http_provider import HTTPProvider as HTTPProvider
     from ._json import dumps as dumps, dumps_str as dumps_str, loads as loads
+    from ._loop import run as run_sync
     from ._memory_store import MemoryStore as MemoryStore
+    from ._observer import CallObserver as CallObserver
     from ._options import ChatOptions as ChatOptions, EmbedOptions as EmbedOptions
     from ._plugin_urls import url_options as url_options, write_transaction as write_transaction
     from ._provider import Provider as Provider
@@ -257,6 +268,7 @@ if TYPE_CHECKING:
         parse_arguments as parse_arguments,
         partial_object as partial_object,
     )
+    from ._structured import output_format as output_format, parse_output as parse_output
     from ._transport import (
         Answer as Answer,
         ErrorMapper as ErrorMapper,
@@ -390,6 +402,15 @@ __all__ = [
     "to_counter_units",
     "from_counter_units",
     "sliding_retry_after",
+    # budgets and the cost ledger (a gateway's virtual keys use a BudgetBook directly)
+    "Budget",
+    "BudgetAlert",
+    "BudgetBook",
+    "Alerts",
+    "period_id",
+    "CostLedger",
+    "CostRecord",
+    "MemoryCostLedger",
     # the error hierarchy
     "LluminaryError",
     "ConfigurationError",

@@ -1,5 +1,6 @@
 """Redis for lluminary: ``pip install lluminary-redis``, then ``Client(cache="redis://host:6379/0")``
-and ``client.open_counters("redis://...")`` for budgets and rate limits shared by many processes.
+and ``client.open_counters("redis://...")`` for budgets and rate limits shared by many processes,
+and ``Client(cost_ledger="redis://...")`` for cost reports (``lluminary costs``).
 
 The entry points ``redis``, ``rediss`` and ``unix`` load :data:`plugin`. Importing this package
 imports neither redis-py nor the backends: they come with the first URL opened (and with the
@@ -16,6 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .cache import RedisCache
     from .config import RedisConfig, parse_url
+    from .costs import RedisCostLedger
     from .counters import RedisCounters
     from .errors import RedisUnavailableError
 
@@ -25,6 +27,7 @@ plugin = RedisPlugin()
 _LAZY = {
     "RedisCache": "cache",
     "RedisCounters": "counters",
+    "RedisCostLedger": "costs",
     "RedisConfig": "config",
     "parse_url": "config",
     "RedisUnavailableError": "errors",
@@ -43,6 +46,7 @@ __all__ = [
     "plugin",
     "RedisCache",
     "RedisCounters",
+    "RedisCostLedger",
     "RedisConfig",
     "RedisUnavailableError",
     "parse_url",

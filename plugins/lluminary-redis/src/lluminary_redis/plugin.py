@@ -1,5 +1,5 @@
-"""The hooks: ``redis://``, ``rediss://`` and ``unix://`` URLs open a Redis cache backend or
-counter store. Deciding is synchronous and cheap (the URL is checked, nothing connects);
+"""The hooks: ``redis://``, ``rediss://`` and ``unix://`` URLs open a Redis cache backend, counter
+store or cost ledger. Deciding is synchronous and cheap (the URL is checked, nothing connects);
 redis-py is imported when the first connection opens."""
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ from lluminary.sdk import hookimpl
 
 if TYPE_CHECKING:
     from .cache import RedisCache
+    from .costs import RedisCostLedger
     from .counters import RedisCounters
 
 SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 class RedisPlugin:
-    """Serves cache backends and counter stores for Redis URLs."""
+    """Serves cache backends, counter stores and cost ledgers for Redis URLs."""
 
     @hookimpl
     def lluminary_cache(self, url: str) -> RedisCache | None:
@@ -35,3 +36,12 @@ class RedisPlugin:
         from .counters import RedisCounters
 
         return RedisCounters(parse_url(url))
+
+    @hookimpl
+    def lluminary_cost_ledger(self, url: str) -> RedisCostLedger | None:
+        if not url.startswith(SCHEMES):
+            return None
+        from .config import parse_url
+        from .costs import RedisCostLedger
+
+        return RedisCostLedger(parse_url(url))

@@ -252,6 +252,19 @@ class CounterStoreTests(GuardTests):
         assert all(isinstance(result, Reservation) for result in results)
         assert await counters.get(key) == 37
 
+    @pytest.mark.asyncio
+    async def test_a_limit_of_one_is_a_flag_claimed_once(self, counters: CounterStore) -> None:
+        """Fifty claims at once of ``Charge(key, 1, limit=1, ttl=...)``: exactly one is granted,
+        and the flag stays claimed. Budgets send each alert once across processes this way.
+
+        Troubleshooting: the same atomic check-and-add as any limit; a limit equal to the
+        amount must be granted once (``total + amount <= limit``), not never."""
+        key = unique_counter("flag")
+        claims = await asyncio.gather(*(counters.reserve(Charge(key, 1, limit=1, ttl=60)) for _ in range(50)))
+        assert sum(1 for claim in claims if claim) == 1
+        assert not await counters.reserve(Charge(key, 1, limit=1, ttl=60))
+        assert await counters.get(key) == 1
+
     @covered_by("shared_across_processes")
     def test_processes_share_limits(self, counters_url: str) -> None:
         """Four processes reserving at the same moment against one limit of 60 (25 tries each)
