@@ -50,7 +50,7 @@ lint: $(STAMP)
 
 lint-config: $(STAMP)  ## GitHub workflows, Dockerfiles and every pyproject.toml
 	$(BIN)/actionlint
-	$(BIN)/hadolint Dockerfile Dockerfile.matrix
+	$(BIN)/hadolint Dockerfile Dockerfile.matrix Dockerfile.gateway
 	$(BIN)/validate-pyproject pyproject.toml $(PYPROJECTS)
 
 format: $(STAMP)

@@ -22,6 +22,7 @@ NOT_PROVIDERS = {
     "lluminary-pinecone",
     "lluminary-faiss",
     "lluminary-otel",
+    "lluminary-gateway",
     "lluminary-agents",
     "lluminary-prometheus",
 }

@@ -137,7 +137,8 @@ def _dist_name(factor: str) -> str:
 def test_hatch_matrix_mirrors_tox() -> None:
     """Troubleshooting: hatch.toml's `test` matrix has the same Pythons and distributions as
     tox.ini; each cell installs core, lluminary-testing and its distribution with the `test`
-    extra, and runs that distribution's tests (DIST_DIR)."""
+    extra (plus the plugins that extra names, from the tree), and runs that distribution's tests
+    (DIST_DIR)."""
     envs = _hatch()
     assert {"dev", "test", "lint", "docs"} <= set(envs)
     (matrix,) = envs["test"]["matrix"]
@@ -146,8 +147,13 @@ def test_hatch_matrix_mirrors_tox() -> None:
     overrides = envs["test"]["overrides"]["matrix"]["dist"]
     dirs = {o["if"][0]: o["value"] for o in overrides["env-vars"]}
     assert dirs == DISTS
-    installs = {o["if"][0]: o["value"] for o in overrides["dependencies"]}
-    assert installs == {f: f"{_dist_name(f)}[test] @ {{root:uri}}/{path}" for f, path in DISTS.items()}
+    installs: dict[str, set[str]] = {factor: set() for factor in DISTS}
+    for override in overrides["dependencies"]:
+        for factor in override["if"]:
+            installs[factor].add(override["value"])
+    for factor, path in DISTS.items():
+        siblings = {f"{Path(p).name} @ {{root:uri}}/{p}" for p in _sibling_plugins(path)}
+        assert installs[factor] == {f"{_dist_name(factor)}[test] @ {{root:uri}}/{path}"} | siblings, factor
     base = set(envs["test"]["dependencies"])
     assert {"lluminary @ {root:uri}/core", "lluminary-testing @ {root:uri}/plugins/lluminary-testing"} <= base
     assert "$DIST_DIR/tests" in envs["test"]["scripts"]["run"]

@@ -73,6 +73,7 @@ EXPECTED_HOOKS: Mapping[str, frozenset[str]] = {
         {"lluminary_middleware", "lluminary_trace", "lluminary_flush", "lluminary_shutdown", "lluminary_commands"}
     ),
     "lluminary-agents": frozenset({"lluminary_commands"}),
+    "lluminary-gateway": frozenset({"lluminary_commands"}),
 }
 
 #: One real call per provider, after the listing: the wheel (with lluminary-testing added to its
