@@ -3,7 +3,9 @@
 * ``import lluminary`` vs ``import httpx2``: whole-process wall time of a fresh interpreter that
   imports one module, repeated, median (plus ``python -c pass`` as the floor).
 * Kernel overhead per call with the scripted provider (no I/O): generate, stream per event and a
-  memory-cache hit, each measured against the same work done without the kernel. The bars are for
+  memory-cache hit, each measured against the same work done without the kernel.
+* Each exporter's cost per call and per stream event (``benchmarks/exporters.py``: otel and
+  prometheus against no exporter, with the kernel's tracing alone beside them). The bars are for
   a chain with no optional step enabled (``retries=1``, no cache, no budget, no exporter); the
   default client (three attempts, so a retry step) is shown beside it.
 
@@ -212,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--import-runs", type=int, default=21, help="fresh processes per import row (default 21)")
     parser.add_argument("--repeats", type=int, default=15, help="timed batches per call row (default 15)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a bar fails")
+    parser.add_argument("--no-exporters", action="store_true", help="skip the exporter rows (benchmarks/exporters.py)")
     args = parser.parse_args(argv)
 
     print(
@@ -280,8 +283,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("bars (kernel issue)")
     for label, value, ok in bars:
         print(f"  {label:<36}{value:>24}    {_verdict(ok)}")
+    if not args.no_exporters:
+        exporter_bars = _exporter_rows(max(args.repeats // 2, 5))
+        if exporter_bars:
+            print("bars (observability issue)")
+            for label, value, ok in exporter_bars:
+                print(f"  {label:<36}{value:>24}    {_verdict(ok)}")
+            bars += exporter_bars
     failed = [label for label, _, ok in bars if not ok]
     return 1 if failed and args.check else 0
+
+
+def _exporter_rows(repeats: int) -> list[tuple[str, str, bool]]:
+    """The per-call and per-event cost of each exporter (``benchmarks/exporters.py``), when the
+    otel and prometheus plugins are installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("lluminary_otel") is None or importlib.util.find_spec("lluminary_prometheus") is None:
+        print("\n(exporter rows skipped: lluminary-otel and lluminary-prometheus are not both installed)")
+        return []
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import exporters
+
+    print()
+    return exporters.report(asyncio.run(exporters.measure(2_000, 20, repeats)))
 
 
 if __name__ == "__main__":
