@@ -18,6 +18,9 @@ from lluminary import Budget, BudgetAlert, Client, MemoryCostLedger
 from lluminary._budgets import period_id, period_ttl
 from lluminary._plugins import PluginManager
 from lluminary.sdk import (
+    DEFAULT_BUDGET_ALERTS,
+    AlertGate,
+    Alerts,
     BudgetBook,
     BudgetExceededError,
     ChatRequest,
@@ -36,6 +39,7 @@ from lluminary.sdk import (
     UnpricedModelError,
     Usage,
     UsageEvent,
+    alert_thresholds,
 )
 
 pytestmark = pytest.mark.integration
@@ -221,6 +225,30 @@ def test_periods_are_utc_days_iso_weeks_and_months() -> None:
     assert period_ttl("week", now) == (3 * 86_400 + 14 * 3600) + grace  # to Monday 00:00
     assert period_ttl("month", now) == (28 * 86_400 + 14 * 3600) + grace  # to January 1st
     assert period_ttl(None, now) is None
+
+
+def test_hours_and_total_are_periods_too() -> None:
+    now = 1_796_292_000.0 + 25 * 60  # 2026-12-03 10:25:00 UTC
+    assert period_id("hour", now) == "2026-12-03T10"
+    assert period_id("hour", now + 35 * 60) == "2026-12-03T11"
+    assert period_ttl("hour", now) == 35 * 60 + 3600  # to 11:00, plus an hour of grace
+    assert period_id("total", now) == "total"
+    assert period_ttl("total", now) is None
+    assert Budget(1, period="hour").period == "hour"
+    assert Budget(1, period="total").period == "total"
+    with pytest.raises(ConfigurationError, match="year"):
+        period_id("year", now)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="year"):
+        period_ttl("year", now)  # type: ignore[arg-type]
+
+
+def test_alert_thresholds_are_checked_as_a_budget_checks_them() -> None:
+    assert alert_thresholds([1, 0.5, 0.5]) == (0.5, 1.0)
+    assert alert_thresholds(()) == ()
+    assert DEFAULT_BUDGET_ALERTS == (0.5, 0.8, 1.0)
+    for bad in ("0.5", [0], [-1], [True], [float("inf")], 3):
+        with pytest.raises(ConfigurationError):
+            alert_thresholds(bad)
 
 
 # --------------------------------------------------------------------------- hard limits
@@ -415,6 +443,47 @@ async def test_thresholds_alert_once_each_through_callbacks_log_and_webhook(
     assert len(lines) == 3
     assert all(r.levelno == logging.WARNING for r in caplog.records)
     assert lines[1].startswith("budget team passed 80% in period ")
+
+
+async def test_an_alert_gate_sends_each_threshold_once_across_processes(caplog: pytest.LogCaptureFixture) -> None:
+    """Two gates on one counter store stand for two gateway processes counting the same key."""
+    caplog.set_level(logging.WARNING, logger="lluminary.budget")
+    counters = MemoryCounters()
+    seen: list[tuple[str, float, float]] = []
+    gates = [AlertGate(counters, Alerts(lambda a, n=n: seen.append((n, a.threshold, a.spent_usd)))) for n in "ab"]
+    budget = {"label": "team", "scope": "key:ab12", "period": "2026-12", "limit": 1.0, "ttl": 60.0}
+    thresholds = (1.0, 0.5, 0.8)  # sent lowest first, whatever the order given
+
+    assert await gates[0].crossed(**budget, thresholds=thresholds, level=0.4) == []
+    first = await gates[1].crossed(**budget, thresholds=thresholds, level=0.85)
+    assert [a.threshold for a in first] == [0.5, 0.8]
+    assert first[0] == BudgetAlert("team", "key:ab12", "2026-12", 0.5, 0.85, 1.0)
+    # The other process passes 80% too: the flags in the store say both were sent.
+    assert await gates[0].crossed(**budget, thresholds=thresholds, level=0.9) == []
+    assert gates[0].pending("key:ab12", "2026-12", 1.0, thresholds)
+    # A refusal reaches 100%: the alert reports the total, the level is the limit.
+    refused = await gates[0].crossed(**budget, thresholds=thresholds, level=1.0, spent=0.95)
+    assert [(a.threshold, a.spent_usd) for a in refused] == [(1.0, 0.95)]
+    for gate in gates:
+        assert await gate.crossed(**budget, thresholds=thresholds, level=2.0) == []
+    assert seen == [("b", 0.5, 0.85), ("b", 0.8, 0.85), ("a", 1.0, 0.95)]
+    assert not gates[0].pending("key:ab12", "2026-12", 1.0, thresholds)
+    assert await counters.get("alert:key:ab12:2026-12:0.8") == 1.0
+    # A new period starts over; a budget of $0 never alerts.
+    assert len(await gates[0].crossed(**{**budget, "period": "2027-01"}, thresholds=thresholds, level=1)) == 3
+    assert await gates[0].crossed(**{**budget, "limit": 0.0}, thresholds=thresholds, level=5) == []
+    assert not gates[0].pending("key:ab12", "2026-12", 0.0, thresholds)
+    assert len([r for r in caplog.records if r.name == "lluminary.budget"]) == 6
+
+
+async def test_an_alert_gate_forgets_past_its_memory_but_the_store_remembers() -> None:
+    counters = MemoryCounters()
+    seen: list[str] = []
+    gate = AlertGate(counters, Alerts(lambda a: seen.append(a.scope)), remember=2)
+    for scope in ("s1", "s2", "s3", "s1", "s2"):
+        await gate.crossed(label=scope, scope=scope, period="total", limit=1.0, thresholds=(0.5,), level=1.0)
+    assert seen == ["s1", "s2", "s3"]
+    assert "AlertGate" in repr(gate)
 
 
 async def test_the_client_budget_alerts_too(fake: FakeOpenAIServer) -> None:

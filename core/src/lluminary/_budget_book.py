@@ -12,7 +12,9 @@ Alerts: after settling, a budget whose total passed one of its thresholds (the t
 reservation saw, this call's estimate replaced by its cost, so no extra round trip) claims that threshold
 with a counter of limit 1 (``alert:<scope>:<period>:<threshold>``), a set-if-absent that the
 counter contract already offers, so exactly one process in all sends each alert per period.
-A refusal counts as reaching 100%.
+A refusal counts as reaching 100%. That claim-and-send is :class:`AlertGate`, public so that
+anything counting a budget its own way (the gateway's virtual keys, counted in the same atomic
+reservation as their rate limits) alerts exactly as a book does.
 
 The gateway (or anything that is not a client) uses a book directly:
 ``await book.reserve(tags, estimate, extra=[Budget(10, period="month", scope="key:ab12")])``.
@@ -30,7 +32,7 @@ from ._budgets import Budget, BudgetAlert, period_id, period_ttl
 from ._counters import Charge, CounterStore, CounterUnavailableError, Reservation
 from ._errors import BudgetExceededError
 
-__all__ = ["BudgetBook", "Hold"]
+__all__ = ["AlertGate", "BudgetBook", "Hold"]
 
 logger = logging.getLogger("lluminary.budget")
 _MAX_REMEMBERED = 10_000
@@ -43,6 +45,69 @@ class _Counted:
     period: str
     key: str
     ttl: float | None
+
+
+class AlertGate:
+    """Sends each alert threshold of a budget once per period, across every process that counts
+    in ``counters``: the first to claim the flag counter ``alert:<scope>:<period>:<threshold>``
+    (limit 1, a set-if-absent) sends it through ``alerts``; the others skip it. What this process
+    already claimed or saw claimed is remembered (up to ``remember`` thresholds), so a budget
+    whose alerts are all sent costs no round trip."""
+
+    def __init__(
+        self, counters: CounterStore, alerts: Alerts | None = None, *, remember: int = _MAX_REMEMBERED
+    ) -> None:
+        self.counters = counters
+        self.alerts = alerts or Alerts()
+        self.remember = remember
+        self._fired: set[tuple[str, str, float]] = set()
+
+    def __repr__(self) -> str:
+        return f"<AlertGate counters={self.counters!r} alerts={self.alerts!r}>"
+
+    def pending(self, scope: str, period: str, limit: float, thresholds: Sequence[float]) -> bool:
+        """Whether a threshold of this budget and period may still be unsent (as far as this
+        process knows: another one may have sent it, which the flag in the store tells)."""
+        return limit > 0 and any((scope, period, t) not in self._fired for t in thresholds)
+
+    async def crossed(
+        self,
+        *,
+        label: str,
+        scope: str,
+        period: str,
+        limit: float,
+        thresholds: Sequence[float],
+        level: float,
+        spent: float | None = None,
+        ttl: float | None = None,
+    ) -> list[BudgetAlert]:
+        """The budget ``label`` (counted as ``scope`` in ``period``, whose flags live ``ttl``
+        seconds) reached ``level`` dollars of ``limit``: send every threshold (a fraction of the
+        limit) it passed that no process sent yet, lowest first; ``spent`` is what the alerts
+        report (default ``level``). A refusal is ``level=max(total, limit)``. Returns the alerts
+        this call sent."""
+        sent: list[BudgetAlert] = []
+        if limit <= 0:
+            return sent
+        for threshold in sorted(thresholds):
+            remembered = (scope, period, threshold)
+            if level < threshold * limit or remembered in self._fired:
+                continue
+            if len(self._fired) >= self.remember:
+                self._fired.clear()  # the flags in the store still say what was sent
+            self._fired.add(remembered)
+            flag = Charge(f"alert:{scope}:{period}:{threshold:g}", 1, limit=1, ttl=ttl)
+            try:
+                claimed = await self.counters.reserve(flag)
+            except CounterUnavailableError as exc:
+                logger.warning("budget alert not sent (the counter store is unavailable): %s", exc)
+                continue
+            if claimed.granted:
+                alert = BudgetAlert(label, scope, period, threshold, level if spent is None else spent, limit)
+                await self.alerts.send(alert)
+                sent.append(alert)
+        return sent
 
 
 @attrs.define(eq=False)
@@ -71,7 +136,7 @@ class BudgetBook:
         self.counters = counters
         self.alerts = alerts or Alerts()
         self.fail_open = fail_open
-        self._fired: set[tuple[str, float]] = set()
+        self.gate = AlertGate(counters, self.alerts)
 
     def __repr__(self) -> str:
         return f"<BudgetBook budgets={len(self.budgets)} counters={self.counters!r}>"
@@ -148,32 +213,20 @@ class BudgetBook:
         return 0.0 if counted is None else await self.counters.get(counted.key)
 
     def _pending(self, counted: _Counted) -> bool:
-        """Whether a threshold of this budget and period may still be unsent (as far as this
-        process knows: another one may have sent it, which the flag in the store tells)."""
-        budget = counted.budget
-        return budget.limit_usd > 0 and any((counted.key, t) not in self._fired for t in budget.alerts)
+        return self.gate.pending(counted.scope, counted.period, counted.budget.limit_usd, counted.budget.alerts)
 
     async def _alert(self, counted: _Counted, level: float, spent: float) -> None:
         budget = counted.budget
-        if budget.limit_usd <= 0:
-            return
-        for threshold in budget.alerts:
-            if level < threshold * budget.limit_usd or (counted.key, threshold) in self._fired:
-                continue
-            if len(self._fired) >= _MAX_REMEMBERED:
-                self._fired.clear()  # the flags in the store still say what was sent
-            self._fired.add((counted.key, threshold))
-            flag = Charge(f"alert:{counted.scope}:{counted.period}:{threshold:g}", 1, limit=1, ttl=counted.ttl)
-            try:
-                claimed = await self.counters.reserve(flag)
-            except CounterUnavailableError as exc:
-                logger.warning("budget alert not sent (the counter store is unavailable): %s", exc)
-                continue
-            if claimed.granted:
-                alert = BudgetAlert(
-                    budget.label(counted.scope), counted.scope, counted.period, threshold, spent, budget.limit_usd
-                )
-                await self.alerts.send(alert)
+        await self.gate.crossed(
+            label=budget.label(counted.scope),
+            scope=counted.scope,
+            period=counted.period,
+            limit=budget.limit_usd,
+            thresholds=budget.alerts,
+            level=level,
+            spent=spent,
+            ttl=counted.ttl,
+        )
 
 
 def _counted(budget: Budget, tags: Mapping[str, str], now: float | None) -> _Counted | None:

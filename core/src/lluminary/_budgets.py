@@ -2,7 +2,7 @@
 
 A :class:`Budget` says how many dollars may be spent, on which calls (its scope: every call,
 calls with some tags, one budget per value of a tag, or a named scope such as a gateway's
-``key:<hash>``) and over which period (a UTC day, ISO week or month, or for ever). Its spend is
+``key:<hash>``) and over which period (a UTC hour, day, ISO week or month, or for ever). Its spend is
 one counter per scope and period, ``usd:<scope>:<period>``, so every client and process that
 counts in the same store shares it; the period is in the key, so a new day starts from zero and
 the old counter expires on its own.
@@ -20,14 +20,16 @@ import attrs
 
 from ._errors import ConfigurationError
 
-__all__ = ["DEFAULT_ALERTS", "Budget", "BudgetAlert", "Period", "period_id", "period_ttl"]
+__all__ = ["DEFAULT_ALERTS", "Budget", "BudgetAlert", "Period", "alert_thresholds", "period_id", "period_ttl"]
 
-Period = Literal["day", "week", "month"]
-PERIODS: tuple[str, ...] = ("day", "week", "month")
+Period = Literal["hour", "day", "week", "month", "total"]
+PERIODS: tuple[str, ...] = ("hour", "day", "week", "month", "total")
 #: Fractions of a limit at which a budget alerts, once each per period.
 DEFAULT_ALERTS = (0.5, 0.8, 1.0)
-#: How long a period's counter outlives its end (a late settlement still finds it).
+#: How long a period's counter outlives its end (a late settlement still finds it): a day, or
+#: an hour for an hour's counter (one a day would keep 24 stale counters per budget).
 _GRACE = 86_400.0
+_HOUR_GRACE = 3_600.0
 
 
 def _limit(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
@@ -54,7 +56,10 @@ def _scope(_instance: object, _attribute: attrs.Attribute[Any], value: object) -
             raise ConfigurationError(f"a budget's scope must map tag names to strings, not {key!r}: {item!r}")
 
 
-def _alerts(value: object) -> tuple[float, ...]:
+def alert_thresholds(value: object) -> tuple[float, ...]:
+    """``value`` checked as alert thresholds (fractions of a limit above 0), sorted, without
+    repeats; :class:`ConfigurationError` otherwise. Anything that takes thresholds from a user
+    (a config file, an admin API) checks them here, as :class:`Budget` does."""
     if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
         raise ConfigurationError(
             f"a budget's alerts must be fractions of its limit, e.g. (0.5, 0.8, 1.0), not {value!r}"
@@ -74,8 +79,8 @@ def _per(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> 
 
 @attrs.frozen
 class Budget:
-    """``limit_usd`` dollars per ``period`` (``"day"``, ``"week"``, ``"month"``, in UTC; None:
-    never resets) for the calls of its scope:
+    """``limit_usd`` dollars per ``period`` (``"hour"``, ``"day"``, ``"week"``, ``"month"``, in
+    UTC; None or ``"total"``: never resets) for the calls of its scope:
 
     * ``scope=None``: every call of the client;
     * ``scope={"team": "search"}``: calls whose ``metadata`` has all these tags;
@@ -92,7 +97,7 @@ class Budget:
     period: Period | None = attrs.field(default=None, kw_only=True, validator=_period)
     scope: str | Mapping[str, str] | None = attrs.field(default=None, kw_only=True, validator=_scope)
     per: str | None = attrs.field(default=None, kw_only=True, validator=_per)
-    alerts: tuple[float, ...] = attrs.field(default=DEFAULT_ALERTS, kw_only=True, converter=_alerts)
+    alerts: tuple[float, ...] = attrs.field(default=DEFAULT_ALERTS, kw_only=True, converter=alert_thresholds)
     hard: bool = attrs.field(default=True, kw_only=True)
     name: str | None = attrs.field(default=None, kw_only=True)
 
@@ -148,18 +153,31 @@ class BudgetAlert:
 
 
 def period_id(period: Period | None, now: float | None = None) -> str:
-    """``2026-12-03``, ``2026-W49`` or ``2026-12`` (UTC), or ``total`` for no period."""
-    if period is None:
+    """``2026-12-03T17``, ``2026-12-03``, ``2026-W49`` or ``2026-12`` (UTC), or ``total`` for
+    no period (None or ``"total"``)."""
+    if period is None or period == "total":
         return "total"
-    return _period_bounds(period, _day(time.time() if now is None else now))[0]
+    moment = time.time() if now is None else now
+    if period == "hour":
+        return time.strftime("%Y-%m-%dT%H", time.gmtime(moment))
+    return _period_bounds(_checked(period), _day(moment))[0]
 
 
 def period_ttl(period: Period | None, now: float | None = None) -> float | None:
-    """Seconds a period's counter lives: to the end of the period, plus a day of grace."""
-    if period is None:
+    """Seconds a period's counter lives: to the end of the period, plus a day of grace (an hour
+    for an hour); None (for ever) for no period."""
+    if period is None or period == "total":
         return None
     moment = time.time() if now is None else now
-    return _period_bounds(period, _day(moment))[1] - moment + _GRACE
+    if period == "hour":
+        return (math.floor(moment / 3_600.0) + 1) * 3_600.0 - moment + _HOUR_GRACE
+    return _period_bounds(_checked(period), _day(moment))[1] - moment + _GRACE
+
+
+def _checked(period: str) -> Period:
+    if period not in PERIODS:
+        raise ConfigurationError(f"a budget period is one of {', '.join(PERIODS)} or None, not {period!r}")
+    return period  # type: ignore[return-value]
 
 
 def _day(moment: float) -> int:

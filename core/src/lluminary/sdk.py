@@ -21,9 +21,13 @@ TYPE_CHECKING = False
 _EXPORTS: dict[str, tuple[str, str]] = {
     "Alerts": ("_alerts", "Alerts"),
     "BudgetBook": ("_budget_book", "BudgetBook"),
+    "AlertGate": ("_budget_book", "AlertGate"),
     "Budget": ("_budgets", "Budget"),
     "BudgetAlert": ("_budgets", "BudgetAlert"),
     "period_id": ("_budgets", "period_id"),
+    "period_ttl": ("_budgets", "period_ttl"),
+    "alert_thresholds": ("_budgets", "alert_thresholds"),
+    "DEFAULT_BUDGET_ALERTS": ("_budgets", "DEFAULT_ALERTS"),
     "CostLedger": ("_cost_record", "CostLedger"),
     "CostRecord": ("_cost_record", "CostRecord"),
     "MemoryCostLedger": ("_cost_record", "MemoryCostLedger"),
@@ -181,8 +185,15 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from ._alerts import Alerts as Alerts
-    from ._budget_book import BudgetBook as BudgetBook
-    from ._budgets import Budget as Budget, BudgetAlert as BudgetAlert, period_id as period_id
+    from ._budget_book import AlertGate as AlertGate, BudgetBook as BudgetBook
+    from ._budgets import (
+        DEFAULT_ALERTS as DEFAULT_BUDGET_ALERTS,
+        Budget as Budget,
+        BudgetAlert as BudgetAlert,
+        alert_thresholds as alert_thresholds,
+        period_id as period_id,
+        period_ttl as period_ttl,
+    )
     from ._cache import (
         CacheBackend as CacheBackend,
         cache_key as cache_key,
@@ -406,8 +417,12 @@ __all__ = [
     "Budget",
     "BudgetAlert",
     "BudgetBook",
+    "AlertGate",
     "Alerts",
+    "alert_thresholds",
+    "DEFAULT_BUDGET_ALERTS",
     "period_id",
+    "period_ttl",
     "CostLedger",
     "CostRecord",
     "MemoryCostLedger",

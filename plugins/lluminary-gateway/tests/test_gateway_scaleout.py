@@ -1,6 +1,6 @@
 """Two gateway processes (``lluminary serve``) on two ports sharing one real redis-server: one
-key's budget and rate limit hold across both under 200 concurrent requests, and killing one
-process loses no accounting."""
+key's budget and rate limit hold across both under 200 concurrent requests, its budget alerts
+reach the webhook once each in all, and killing one process loses no accounting."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ class Process:
 
 
 @pytest.fixture
-def pair(tmp_path: Path, redis_server: Any, fake_openai: Any) -> Iterator[list[Process]]:
+def pair(tmp_path: Path, redis_server: Any, fake_openai: Any, webhook: Any) -> Iterator[list[Process]]:
     config = {
         "models": {
             "gpt": {
@@ -88,6 +88,7 @@ def pair(tmp_path: Path, redis_server: Any, fake_openai: Any) -> Iterator[list[P
         "keys": redis_server.url,
         "master_key_env": "GW_MASTER",
         "retries": 1,
+        "budget_webhook": webhook.url,
     }
     path = tmp_path / "gateway.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -139,7 +140,7 @@ def wait_for_a_quiet_minute() -> None:
         time.sleep(61 - time.time() % 60)
 
 
-def test_budget_and_rate_limit_hold_across_two_processes(pair, fake_openai):
+def test_budget_and_rate_limit_hold_across_two_processes(pair, fake_openai, webhook):
     # Each call reserves about $0.000025 (4 input + 10 output tokens) and really costs ~$0.00001.
     budget = 0.0012
     budgeted = create_key(pair[0], budget=budget)
@@ -158,6 +159,12 @@ def test_budget_and_rate_limit_hold_across_two_processes(pair, fake_openai):
     assert len(fake_openai.requests) == len(ok)
     # Both processes answered (which one spent the budget first is a race).
     assert {r.url.port for r in ok + refused} == {pair[0].port, pair[1].port}
+    # Each threshold was sent exactly once across both processes (refusals count as 100%).
+    bodies = webhook.wait_for(3)
+    time.sleep(0.5)  # room for a duplicate to arrive
+    assert sorted(b["threshold"] for b in webhook.bodies) == [0.5, 0.8, 1.0]
+    assert {b["scope"] for b in bodies} == {f"gateway:key:{budgeted['id']}"}
+    assert budgeted["key"] not in b"".join(webhook.raw).decode()
 
     wait_for_a_quiet_minute()
     limited = create_key(pair[1], rpm=120)
@@ -167,6 +174,7 @@ def test_budget_and_rate_limit_hold_across_two_processes(pair, fake_openai):
     assert statuses.count(200) == 120
     assert statuses.count(429) == 80
     assert len(fake_openai.requests) - before == 120
+    assert len(webhook.bodies) == 3  # a key without a budget never alerts
 
 
 def test_killing_one_process_loses_no_accounting(pair, fake_openai):

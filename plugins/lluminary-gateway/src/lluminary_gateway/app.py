@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from lluminary import Client, LluminaryError, ModelInfo
-from lluminary.sdk import build_chat_request, dumps_str, loads
+from lluminary.sdk import AlertGate, Alerts, build_chat_request, dumps_str, loads
 
 from . import calls
 from .asgi import ClientGone, Receive, Scope, Send, header, read_body, send_json, send_stream
@@ -89,6 +89,7 @@ class Gateway:
         self.client: Client | None = None
         self.keys: KeyStore | None = None
         self.limiter: Limiter | None = None
+        self.alerts: Alerts | None = None
         self.ready = False
         self._key_cache: dict[str, tuple[float, VirtualKey | None]] = {}
         self._prices: dict[str, ModelInfo | None] = {}
@@ -113,11 +114,23 @@ class Gateway:
             self.keys = open_keys(url)
             shared = not url.startswith(("sqlite://", "memory://"))
             counters = self.client.open_counters(url if shared else f"memory://gateway-{id(self)}")
-            self.limiter = Limiter(counters, self.price_of, fail_open=self.config.fail_open)
+            self.alerts = Alerts(webhook=self.config.budget_webhook, webhook_timeout=self.config.budget_webhook_timeout)
+            self.limiter = Limiter(
+                counters,
+                self.price_of,
+                fail_open=self.config.fail_open,
+                alerts=AlertGate(counters, self.alerts),
+                thresholds=self.config.budget_alerts,
+            )
         self.ready = True
 
     async def shutdown(self) -> None:
         self.ready = False
+        if self.alerts is not None and self.alerts.posting:
+            import asyncio
+
+            # Budget webhooks under way get their timeout to land before the process goes.
+            await asyncio.to_thread(self.alerts.wait, self.alerts.webhook_timeout)
         if self.client is not None:
             await self.client.aclose()
         if self.keys is not None:

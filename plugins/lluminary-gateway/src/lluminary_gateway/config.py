@@ -69,6 +69,11 @@ class GatewayConfig:
     deadline: float | None = 600.0
     #: when the counter store is down: let calls through uncounted (True) or answer 503 (False)
     fail_open: bool = False
+    #: fractions of a key's budget that alert once each per period (a key may set its own)
+    budget_alerts: tuple[float, ...] = (0.5, 0.8, 1.0)
+    #: where budget alerts are POSTed as JSON besides the log (its path may hold a token)
+    budget_webhook: str | None = attrs.field(default=None, repr=False)
+    budget_webhook_timeout: float = 5.0
     host: str = "127.0.0.1"
     port: int = 4000
     workers: int = 1
@@ -128,6 +133,9 @@ _TOP_KEYS = {
     "retries",
     "deadline",
     "fail_open",
+    "budget_alerts",
+    "budget_webhook",
+    "budget_webhook_timeout",
     "host",
     "port",
     "workers",
@@ -182,10 +190,40 @@ def parse_config(data: Any, environ: Mapping[str, str]) -> GatewayConfig:
         retries=_positive(data, "retries", 2),
         deadline=_optional(data, "deadline", (int, float), 600.0),
         fail_open=_optional(data, "fail_open", bool, False),
+        budget_alerts=_thresholds(data.get("budget_alerts", [0.5, 0.8, 1.0])),
+        budget_webhook=_webhook(data),
+        budget_webhook_timeout=_seconds(data, "budget_webhook_timeout", 5.0),
         host=_optional(data, "host", str, "127.0.0.1"),
         port=_positive(data, "port", 4000),
         workers=_positive(data, "workers", 1),
     )
+
+
+def _thresholds(value: Any) -> tuple[float, ...]:
+    from lluminary.sdk import alert_thresholds
+
+    if not isinstance(value, list):
+        raise ConfigurationError("budget_alerts must be a list of fractions of a key's budget, e.g. [0.5, 0.8, 1.0]")
+    try:
+        return alert_thresholds(value)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"budget_alerts: {exc}") from None
+
+
+def _webhook(data: Mapping[str, Any]) -> str | None:
+    url: str | None = _optional(data, "budget_webhook", str)
+    if url is not None:
+        from lluminary.sdk import Alerts
+
+        Alerts(webhook=url)  # checks it: an http(s) URL with a host
+    return url
+
+
+def _seconds(data: Mapping[str, Any], key: str, default: float) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 300:
+        raise ConfigurationError(f"{key} must be a number of seconds above 0 and at most 300, not {value!r}")
+    return float(value)
 
 
 def _mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:

@@ -20,7 +20,7 @@ import attrs
 from .errors import bad_request
 
 KEY_PREFIX = "sk-gw-"
-PERIODS = ("hour", "day", "month", "total")
+PERIODS = ("hour", "day", "week", "month", "total")
 
 
 @attrs.frozen
@@ -37,6 +37,8 @@ class VirtualKey:
     tpm: int | None = None
     created: float = 0.0
     revoked: bool = False
+    #: fractions of ``budget`` that alert once each per period; None: the config's defaults
+    budget_alerts: tuple[float, ...] | None = None
 
     @property
     def id(self) -> str:
@@ -57,6 +59,7 @@ class VirtualKey:
             "tpm": self.tpm,
             "created": self.created,
             "revoked": self.revoked,
+            "budget_alerts": None if self.budget_alerts is None else list(self.budget_alerts),
         }
 
     @classmethod
@@ -72,6 +75,7 @@ class VirtualKey:
             tpm=data.get("tpm"),
             created=data.get("created", 0.0),
             revoked=bool(data.get("revoked")),
+            budget_alerts=None if data.get("budget_alerts") is None else tuple(data["budget_alerts"]),
         )
 
     def public(self) -> dict[str, Any]:
@@ -89,7 +93,7 @@ def new_key(spec: Any) -> tuple[str, VirtualKey]:
     """A fresh key and its record, from the admin API's JSON body."""
     if not isinstance(spec, Mapping):
         raise bad_request("the body must be a JSON object")
-    unknown = sorted(set(spec) - {"name", "models", "budget", "budget_period", "rpm", "tpm"})
+    unknown = sorted(set(spec) - {"name", "models", "budget", "budget_period", "budget_alerts", "rpm", "tpm"})
     if unknown:
         raise bad_request(f"unknown field {unknown[0]!r}", param=unknown[0])
     name = spec.get("name", "")
@@ -104,6 +108,7 @@ def new_key(spec: Any) -> tuple[str, VirtualKey]:
     period = spec.get("budget_period", "total")
     if period not in PERIODS:
         raise bad_request(f"budget_period must be one of {', '.join(PERIODS)}", param="budget_period")
+    alerts = _alerts(spec.get("budget_alerts"))
     limits = {}
     for field in ("rpm", "tpm"):
         value = spec.get(field)
@@ -121,8 +126,26 @@ def new_key(spec: Any) -> tuple[str, VirtualKey]:
         limits["rpm"],
         limits["tpm"],
         time.time(),
+        budget_alerts=alerts,
     )
     return key, record
+
+
+def _alerts(value: Any) -> tuple[float, ...] | None:
+    """A key's alert thresholds: None (the config's), or fractions of its budget above 0."""
+    if value is None:
+        return None
+    from lluminary import ConfigurationError
+    from lluminary.sdk import alert_thresholds
+
+    if not isinstance(value, list):
+        raise bad_request(
+            "budget_alerts must be a list of fractions of the budget, e.g. [0.5, 0.8, 1.0]", param="budget_alerts"
+        )
+    try:
+        return alert_thresholds(value)
+    except ConfigurationError as exc:
+        raise bad_request(f"budget_alerts: {exc}", param="budget_alerts") from None
 
 
 class KeyStore(Protocol):
