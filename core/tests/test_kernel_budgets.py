@@ -8,7 +8,7 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -23,22 +23,12 @@ from lluminary.sdk import (
     Alerts,
     BudgetBook,
     BudgetExceededError,
-    ChatRequest,
-    ChatResponse,
     ConfigurationError,
-    Finish,
-    HTTPProvider,
     MemoryCounters,
-    Message,
     RequestValidationError,
     ServerError,
-    SettingsSpec,
-    StreamEvent,
     TextDelta,
-    TextPart,
     UnpricedModelError,
-    Usage,
-    UsageEvent,
     alert_thresholds,
 )
 
@@ -46,6 +36,7 @@ pytestmark = pytest.mark.integration
 
 # The testing kit's fake servers (installed with the kernel's tests by tox and `make dev`).
 FakeOpenAIServer = pytest.importorskip("lluminary_testing.openai_server").FakeOpenAIServer
+WireChat = pytest.importorskip("lluminary_testing.wire_chat").WireChat
 ErrorScenario = pytest.importorskip("lluminary_testing.scenario").ErrorScenario
 
 KEY = "sk-test-budgets-0000000000000000"
@@ -56,49 +47,6 @@ MODEL = "wire:gpt-test"
 PRICES = {MODEL: {"input": 0.0, "output": 1000.0}}
 FOUR_WORDS = "one two three four"
 CALL = 0.004
-
-
-class WireChat(HTTPProvider):
-    """The OpenAI chat-completions wire, as little of it as these tests need."""
-
-    name = "wire"
-    spec = SettingsSpec(provider="Wire", default_base_url="http://wire.invalid", api_key_env=(), base_url_env=())
-
-    @staticmethod
-    def body(request: ChatRequest, stream: bool = False) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "model": request.model_name,
-            "messages": [{"role": m.role, "content": m.text} for m in request.messages],
-        }
-        if request.max_tokens:
-            body["max_tokens"] = request.max_tokens
-        if stream:
-            body |= {"stream": True, "stream_options": {"include_usage": True}}
-        return body
-
-    async def generate(self, request: ChatRequest) -> ChatResponse:
-        answer = await self.endpoint(request).post_json("/v1/chat/completions", self.body(request))
-        data = answer.json()
-        usage = data["usage"]
-        return ChatResponse(
-            Message("assistant", (TextPart(data["choices"][0]["message"]["content"]),)),
-            usage=Usage(usage["prompt_tokens"], usage["completion_tokens"]),
-            model=data["model"],
-        )
-
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        endpoint = self.endpoint(request)
-        async with endpoint.stream("/v1/chat/completions", self.body(request, stream=True)) as answer:
-            async for data in answer.sse_data():
-                if data == "[DONE]":
-                    break
-                chunk = json.loads(data)
-                if chunk.get("usage"):
-                    yield UsageEvent(Usage(chunk["usage"]["prompt_tokens"], chunk["usage"]["completion_tokens"]))
-                for choice in chunk["choices"]:
-                    if choice["delta"].get("content"):
-                        yield TextDelta(choice["delta"]["content"])
-        yield Finish("stop", "stop", request.model_name)
 
 
 @pytest.fixture

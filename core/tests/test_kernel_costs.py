@@ -27,45 +27,19 @@ from lluminary._cost_ledger import SQLiteCostLedger, open_cost_ledger
 from lluminary._cost_report import parse_moment, summarize
 from lluminary._plugins import PluginManager
 from lluminary.sdk import (
-    ChatRequest,
-    ChatResponse,
     ConfigurationError,
-    HTTPProvider,
-    Message,
     PluginError,
     RequestValidationError,
-    SettingsSpec,
-    TextPart,
-    Usage,
 )
 
 pytestmark = pytest.mark.integration
 
 # The testing kit's fake servers (installed with the kernel's tests by tox and `make dev`).
 FakeOpenAIServer = pytest.importorskip("lluminary_testing.openai_server").FakeOpenAIServer
+WireChat = pytest.importorskip("lluminary_testing.wire_chat").WireChat
 
 KEY = "sk-test-ledger-00000000000000000000"
 PRICES = {"wire:small": {"input": 1000.0, "output": 2000.0}, "wire:large": {"input": 10000.0, "output": 20000.0}}
-
-
-class WireChat(HTTPProvider):
-    """The OpenAI chat-completions wire, as little of it as these tests need."""
-
-    name = "wire"
-    spec = SettingsSpec(provider="Wire", default_base_url="http://wire.invalid", api_key_env=(), base_url_env=())
-
-    async def generate(self, request: ChatRequest) -> ChatResponse:
-        body = {
-            "model": request.model_name,
-            "messages": [{"role": m.role, "content": m.text} for m in request.messages],
-        }
-        data = (await self.endpoint(request).post_json("/v1/chat/completions", body)).json()
-        usage = data["usage"]
-        return ChatResponse(
-            Message("assistant", (TextPart(data["choices"][0]["message"]["content"]),)),
-            usage=Usage(usage["prompt_tokens"], usage["completion_tokens"]),
-            model=data["model"],
-        )
 
 
 @pytest.fixture(autouse=True)

@@ -54,27 +54,8 @@ _WORKER = textwrap.dedent("""
 
     import lluminary
     from lluminary import Budget, Client
-    from lluminary.sdk import (
-        BudgetExceededError, ChatResponse, HTTPProvider, Message, SettingsSpec, TextPart, Usage,
-    )
-
-    class WireChat(HTTPProvider):
-        name = "wire"
-        spec = SettingsSpec(provider="Wire", default_base_url="http://wire.invalid", api_key_env=(), base_url_env=())
-
-        async def generate(self, request):
-            body = {
-                "model": request.model_name,
-                "messages": [{"role": m.role, "content": m.text} for m in request.messages],
-                "max_tokens": request.max_tokens,
-            }
-            data = (await self.endpoint(request).post_json("/v1/chat/completions", body)).json()
-            usage = data["usage"]
-            return ChatResponse(
-                Message("assistant", (TextPart(data["choices"][0]["message"]["content"]),)),
-                usage=Usage(usage["prompt_tokens"], usage["completion_tokens"]),
-                model=data["model"],
-            )
+    from lluminary.sdk import BudgetExceededError, ChatResponse
+    from lluminary_testing.wire_chat import WireChat
 
     async def main(settings):
         lluminary.register(WireChat(), name="wire")

@@ -21,43 +21,18 @@ import lluminary._plugins
 from lluminary import Client, CostRecord
 from lluminary._cli import make_cli
 from lluminary.sdk import (
-    ChatRequest,
-    ChatResponse,
     ConfigurationError,
-    HTTPProvider,
-    Message,
-    SettingsSpec,
-    TextPart,
-    Usage,
 )
 from lluminary_redis.costs import RedisCostLedger
 from lluminary_testing.openai_server import FakeOpenAIServer
 from lluminary_testing.redis import RedisServer
+from lluminary_testing.wire_chat import WireChat
 
 pytestmark = pytest.mark.integration
 
 KEY = "sk-test-redis-ledger-000000000000"
 PRICES = {"wire:small": {"input": 1000.0, "output": 2000.0}}
 FAST = "backoff=0.1&max_backoff=0.2&timeout=0.3&connect_timeout=0.3"
-
-
-class WireChat(HTTPProvider):
-    """The OpenAI chat-completions wire, as little of it as these tests need."""
-
-    name = "wire"
-    spec = SettingsSpec(provider="Wire", default_base_url="http://wire.invalid", api_key_env=(), base_url_env=())
-
-    async def generate(self, request: ChatRequest) -> ChatResponse:
-        body = {
-            "model": request.model_name,
-            "messages": [{"role": m.role, "content": m.text} for m in request.messages],
-        }
-        data = (await self.endpoint(request).post_json("/v1/chat/completions", body)).json()
-        return ChatResponse(
-            Message("assistant", (TextPart(data["choices"][0]["message"]["content"]),)),
-            usage=Usage(data["usage"]["prompt_tokens"], data["usage"]["completion_tokens"]),
-            model=data["model"],
-        )
 
 
 @pytest.fixture
