@@ -5,11 +5,8 @@ the kernel's counter store. A refused call must never reach the server."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -37,6 +34,7 @@ pytestmark = pytest.mark.integration
 # The testing kit's fake servers (installed with the kernel's tests by tox and `make dev`).
 FakeOpenAIServer = pytest.importorskip("lluminary_testing.openai_server").FakeOpenAIServer
 WireChat = pytest.importorskip("lluminary_testing.wire_chat").WireChat
+WebhookReceiver = pytest.importorskip("lluminary_testing.webhook").WebhookReceiver
 ErrorScenario = pytest.importorskip("lluminary_testing.scenario").ErrorScenario
 
 KEY = "sk-test-budgets-0000000000000000"
@@ -72,49 +70,6 @@ def client_for(fake: FakeOpenAIServer, plugins: PluginManager | None = None, **k
 
 def chats(fake: FakeOpenAIServer) -> int:
     return sum(1 for r in fake.requests if r.path == "/v1/chat/completions")
-
-
-class Webhook:
-    """A loopback HTTP server that keeps every JSON body POSTed to it."""
-
-    def __init__(self, status: int = 204) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        self.paths: list[str] = []
-        self.arrived = threading.Condition()
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                data = self.rfile.read(int(self.headers["content-length"]))
-                with hook.arrived:
-                    hook.bodies.append(json.loads(data))
-                    hook.paths.append(self.path)
-                    hook.arrived.notify_all()
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Webhook:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/secret-token-123"
-
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
-        with self.arrived:
-            self.arrived.wait_for(lambda: len(self.bodies) >= count, timeout)
-            return list(self.bodies)
 
 
 # --------------------------------------------------------------------------- the Budget value
@@ -368,7 +323,7 @@ async def test_thresholds_alert_once_each_through_callbacks_log_and_webhook(
         await asyncio.sleep(0)
         awaited.append(alert.threshold)
 
-    with Webhook() as hook:
+    with WebhookReceiver() as hook:
         budget = Budget(0.010, period="day", name="team")
         client = client_for(fake, budgets=[budget], on_budget_alert=[seen.append, later], budget_webhook=hook.url)
         async with client:
@@ -455,10 +410,10 @@ async def test_failing_alert_receivers_never_break_a_call(
     def broken(alert: BudgetAlert) -> None:
         raise RuntimeError("receiver down")
 
-    with Webhook() as closed:
+    with WebhookReceiver() as closed:
         dead_url = closed.url
     # Nothing listens on dead_url any more; and a webhook that answers 500 is logged the same way.
-    with Webhook(status=500) as failing:
+    with WebhookReceiver(status=500) as failing:
         for url in (dead_url, failing.url):
             fake.reset()
             client = client_for(fake, budgets=[Budget(CALL, alerts=(0.5,))], on_budget_alert=broken, budget_webhook=url)

@@ -4,12 +4,10 @@ testing kit's fake OpenAI, Anthropic and Gemini servers; the official SDKs are i
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import attrs
@@ -18,6 +16,7 @@ import pytest
 from lluminary import Client, RetryPolicy
 from lluminary_gateway.app import Gateway
 from lluminary_gateway.config import GatewayConfig, parse_config
+from lluminary_testing.webhook import WebhookReceiver
 
 MASTER = "gw-master-test-0123456789abcdef"
 OPENAI_KEY = "sk-upstream-openai-0123456789abcdef"
@@ -195,50 +194,8 @@ def start_gateway(upstreams: Upstreams) -> Any:
     return start
 
 
-class Webhook:
-    """A loopback HTTP server that keeps every JSON body POSTed to it (a budget webhook)."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        self.raw: list[bytes] = []
-        self.arrived = threading.Condition()
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                data = self.rfile.read(int(self.headers["content-length"]))
-                with hook.arrived:
-                    hook.raw.append(data + str(self.headers).encode())
-                    hook.bodies.append(json.loads(data))
-                    hook.arrived.notify_all()
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/budget-token-0123"
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-        """The bodies once ``count`` have arrived (or ``timeout`` passed)."""
-        with self.arrived:
-            self.arrived.wait_for(lambda: len(self.bodies) >= count, timeout)
-            return list(self.bodies)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def webhook() -> Iterator[Webhook]:
+def webhook() -> Iterator[WebhookReceiver]:
     """A budget webhook receiver on a free loopback port."""
-    hook = Webhook()
-    yield hook
-    hook.close()
+    with WebhookReceiver(path="/hooks/budget-token-0123") as hook:
+        yield hook

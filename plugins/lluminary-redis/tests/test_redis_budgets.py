@@ -25,11 +25,9 @@ import math
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +35,7 @@ import pytest
 
 from lluminary_testing.openai_server import FakeOpenAIServer
 from lluminary_testing.redis import RedisServer
+from lluminary_testing.webhook import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 
@@ -95,37 +94,6 @@ _WORKER = textwrap.dedent("""
     """)
 
 
-class Webhook:
-    """A loopback HTTP server that keeps every JSON body POSTed to it."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                data = self.rfile.read(int(self.headers["content-length"]))
-                with hook.lock:
-                    hook.bodies.append(json.loads(data))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeOpenAIServer]:
     with FakeOpenAIServer() as server:
@@ -133,14 +101,18 @@ def fake() -> Iterator[FakeOpenAIServer]:
 
 
 @pytest.fixture
-def webhook() -> Iterator[Webhook]:
-    hook = Webhook()
-    yield hook
-    hook.close()
+def webhook() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver(path="/alerts") as hook:
+        yield hook
 
 
 def run_workers(
-    fake: FakeOpenAIServer, redis_server: RedisServer, webhook: Webhook, tmp_path: Path, limit: float, max_tokens: int
+    fake: FakeOpenAIServer,
+    redis_server: RedisServer,
+    webhook: WebhookReceiver,
+    tmp_path: Path,
+    limit: float,
+    max_tokens: int,
 ) -> tuple[list[dict[str, Any]], str]:
     namespace = f"shared-{uuid.uuid4().hex[:8]}"
     settings = {
@@ -190,7 +162,7 @@ def ledger_total(tmp_path: Path) -> tuple[int, float]:
 
 
 def check_common(
-    results: list[dict[str, Any]], fake: FakeOpenAIServer, tmp_path: Path, webhook: Webhook
+    results: list[dict[str, Any]], fake: FakeOpenAIServer, tmp_path: Path, webhook: WebhookReceiver
 ) -> tuple[int, float]:
     assert all(not r["others"] for r in results), [r["others"] for r in results]
     admitted = sum(r["admitted"] for r in results)
@@ -213,7 +185,7 @@ def check_common(
 
 
 def test_an_exact_estimate_never_passes_the_budget(
-    fake: FakeOpenAIServer, redis_server: RedisServer, webhook: Webhook, tmp_path: Path
+    fake: FakeOpenAIServer, redis_server: RedisServer, webhook: WebhookReceiver, tmp_path: Path
 ) -> None:
     """``max_tokens`` = the words echoed: the estimate is the cost, so exactly 60 of 200 calls
     fit in a budget of 60 calls, and the spend is the budget to the nano-dollar."""
@@ -229,7 +201,7 @@ def test_an_exact_estimate_never_passes_the_budget(
 
 
 def test_an_underestimate_passes_the_budget_by_at_most_what_the_admitted_calls_got_wrong(
-    fake: FakeOpenAIServer, redis_server: RedisServer, webhook: Webhook, tmp_path: Path
+    fake: FakeOpenAIServer, redis_server: RedisServer, webhook: WebhookReceiver, tmp_path: Path
 ) -> None:
     """``max_tokens=4`` while the answer takes 8 tokens: each call reserves half its cost. The
     spend may pass the limit, by at most ``N * (A - E)``; and at least ``L / A`` calls got in."""
