@@ -45,6 +45,7 @@ class EmbedOptions(TypedDict, total=False):
     dimensions: int | None
     input_type: EmbedInputType | None
     options: Mapping[str, Mapping[str, Any]] | None
+    metadata: Mapping[str, str] | None
     api_key: str | Secret | None
     base_url: str | None
     timeout: float | None

@@ -324,6 +324,7 @@ def build_embed_request(
     api_key: str | Secret | None = None,
     base_url: str | None = None,
     timeout: float | None = None,
+    metadata: Mapping[str, str] | None = None,
 ) -> EmbedRequest:
     """An :class:`EmbedRequest` from the call's arguments, every one checked before any I/O;
     :class:`EmbedOptions` lists the keyword arguments."""
@@ -337,6 +338,7 @@ def build_embed_request(
         _base_url(request.base_url)
         _timeout(request.timeout)
         _secret(request.api_key)
+        _metadata(request.metadata)
         return request
     check_model(model)
     return EmbedRequest(
@@ -348,6 +350,7 @@ def build_embed_request(
         base_url=_base_url(base_url),
         timeout=_timeout(timeout),
         api_key=_secret(api_key),
+        metadata=_metadata(metadata),
     )
 
 

@@ -306,7 +306,9 @@ class ChatResponse:
 
 @attrs.frozen
 class EmbedRequest:
-    """Texts to embed with ``model`` (``"provider:model"``)."""
+    """Texts to embed with ``model`` (``"provider:model"``). ``metadata``: the call's tags, as on a
+    chat request (budgets per tag, the cost ledger, trace events); never sent to the provider nor
+    part of the cache key."""
 
     model: str
     inputs: tuple[str, ...]
@@ -316,6 +318,7 @@ class EmbedRequest:
     base_url: str | None = None
     timeout: float | None = None
     api_key: Secret | None = attrs.field(default=None, eq=False, repr=False)
+    metadata: Mapping[str, str] = attrs.field(factory=dict)
 
     @property
     def provider(self) -> str:
