@@ -82,7 +82,9 @@ def _exporter(kind: str, owned: list[Any]) -> Any:
         from lluminary_otel import OtelExporter
 
         tracer_provider = TracerProvider()
-        tracer_provider.add_span_processor(BatchSpanProcessor(_Discard()))
+        # A queue large enough that no span is dropped (a full queue drops spans, which would
+        # make the figure look cheaper than a process that keeps up).
+        tracer_provider.add_span_processor(BatchSpanProcessor(_Discard(), max_queue_size=1 << 20))
         meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
         owned += [tracer_provider, meter_provider]
         return OtelExporter(tracer_provider=tracer_provider, meter_provider=meter_provider)
