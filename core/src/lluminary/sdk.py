@@ -105,6 +105,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "VectorStore": ("_store", "VectorStore"),
     "Workers": ("_workers", "Workers"),
     "CallObserver": ("_observer", "CallObserver"),
+    "PluginManager": ("_plugins", "PluginManager"),
     "run_sync": ("_loop", "run"),
     "output_format": ("_structured", "output_format"),
     "parse_output": ("_structured", "parse_output"),
@@ -259,6 +260,7 @@ if TYPE_CHECKING:
     from ._observer import CallObserver as CallObserver
     from ._options import ChatOptions as ChatOptions, EmbedOptions as EmbedOptions
     from ._plugin_urls import url_options as url_options, write_transaction as write_transaction
+    from ._plugins import PluginManager as PluginManager
     from ._provider import Provider as Provider
     from ._requests import build_chat_request as build_chat_request, build_embed_request as build_embed_request
     from ._scripted import ScriptedProvider as ScriptedProvider
@@ -331,6 +333,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CallObserver",
+    "PluginManager",
     "run_sync",
     "output_format",
     "parse_output",

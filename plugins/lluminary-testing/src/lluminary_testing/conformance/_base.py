@@ -21,7 +21,7 @@ from lluminary import ChatResponse, Client, ReasoningConfig, ReasoningPart, Retr
 # Private, and kept: a plugin manager of the suite's own, so that a test registers exactly the
 # provider under test (``plugin``) without touching the process-wide one. lluminary has no public
 # way to build a Client over an isolated set of plugins.
-from lluminary._plugins import PluginManager
+from lluminary.sdk import PluginManager
 from lluminary_testing.server import FakeServer, RecordedRequest
 
 T = TypeVar("T")

@@ -44,8 +44,7 @@ import pytest_asyncio
 
 import lluminary
 from lluminary import Client, TraceWarning, Usage
-from lluminary._plugins import PluginManager  # the kit builds clients with a chosen set of plugins
-from lluminary.sdk import hookimpl
+from lluminary.sdk import PluginManager, hookimpl
 from lluminary_testing.scenario import ErrorScenario, Scenario
 from lluminary_testing.server import FakeServer
 

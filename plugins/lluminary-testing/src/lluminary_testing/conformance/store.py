@@ -30,11 +30,11 @@ import pytest
 import pytest_asyncio
 
 from lluminary import Client, Collection
-from lluminary._plugins import PluginManager  # the kit builds clients with a chosen set of plugins
 from lluminary.sdk import (
     FilterError,
     MemoryStore,
     Metric,
+    PluginManager,
     Record,
     RequestValidationError,
     ScriptedProvider,
