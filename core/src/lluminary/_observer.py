@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 import weakref
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, ClassVar, Generic, TypeVar
@@ -24,7 +25,7 @@ __all__ = ["CallObserver"]
 State = TypeVar("State")
 
 
-class CallObserver(Generic[State]):
+class CallObserver(ABC, Generic[State]):
     """A middleware step that tells a subclass when a call begins (:meth:`begin`) and when it
     ends (:meth:`end`). Calls of a client that is not tracing (no exporter listening) pass
     untouched. What :meth:`begin` returns is handed back to :meth:`end`; if :meth:`begin` raises,
@@ -33,16 +34,16 @@ class CallObserver(Generic[State]):
     #: Named in the warning when the observer itself fails.
     label: ClassVar[str] = "exporter"
 
+    @abstractmethod
     async def begin(self, call: Call) -> State:
         """The call is about to run."""
-        raise NotImplementedError
 
+    @abstractmethod
     def end(
         self, state: State, *, error: BaseException | None = None, response: Any = None, closed: bool = False
     ) -> None:
         """The call ended: with ``response`` (a stream's final response, once read to the end),
         with ``error``, or ``closed`` before it finished (a stream closed early or dropped unread)."""
-        raise NotImplementedError
 
     def running(self, state: State) -> AbstractContextManager[object]:
         """Entered while the rest of the chain runs (until a stream's first event): e.g. to make

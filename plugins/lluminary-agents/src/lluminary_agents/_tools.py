@@ -155,8 +155,8 @@ def _described(fn: Callable[..., Any], signature: inspect.Signature, hints: dict
     """A stand-in with ``fn``'s name, docstring and signature minus the context, whose
     annotations are already resolved (so the kernel derives the schema of what the model fills)."""
 
-    def stand_in(*args: Any, **kwargs: Any) -> Any:  # pragma: no cover - never called
-        raise NotImplementedError
+    def stand_in(*args: Any, **kwargs: Any) -> Any:  # pragma: no cover - only its signature is read
+        raise TypeError(f"{stand_in.__name__} only describes a tool's schema; the agent calls the tool itself")
 
     stand_in.__name__ = getattr(fn, "__name__", "tool")
     stand_in.__doc__ = inspect.getdoc(fn)

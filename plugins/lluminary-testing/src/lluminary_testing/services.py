@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -39,7 +40,7 @@ def free_port(host: str) -> int:
         return port
 
 
-class LocalServer:
+class LocalServer(ABC):
     """One process of a server program. A subclass names the program and says how to run it
     (:meth:`_arguments`) and how to tell it is ready (:meth:`_ready`)."""
 
@@ -103,14 +104,18 @@ class LocalServer:
 
     # ------------------------------------------------------------------ for subclasses
 
+    @abstractmethod
     def _arguments(self) -> list[str]:
-        raise NotImplementedError
+        """The command line that starts the program on ``self.port``."""
 
+    @abstractmethod
     def _ready(self) -> bool:
-        raise NotImplementedError
+        """Whether the started program answers (polled until it does, or the start times out)."""
 
     def _before_terminate(self, process: subprocess.Popen[bytes]) -> None:
-        """Called before a running process is told to stop (a suspended one must be resumed)."""
+        """Called before a running process is told to stop (a suspended one must be resumed);
+        by default there is nothing to do."""
+        del process
 
     # ------------------------------------------------------------------ inside
 
