@@ -3,13 +3,12 @@ the gateway too. Any deployment serves it: the kernel translates to the upstream
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lluminary import (
     ChatResponse,
     Finish,
-    LluminaryError,
     Message,
     ReasoningConfig,
     ReasoningDelta,
@@ -26,13 +25,13 @@ from lluminary import (
     Usage,
     UsageEvent,
 )
-from lluminary.sdk import build_chat_request, dumps
+from lluminary.sdk import dumps
 
-from . import calls
-from .asgi import Receive, Scope, Send, send_json, send_stream
-from .errors import bad_request, from_lluminary
-from .openai_in import image_part, object_body
+from .asgi import Receive, Scope, Send
+from .errors import bad_request
+from .openai_in import image_part, model_of, object_body
 from .openai_out import new_id
+from .wire import ChatWire
 
 if TYPE_CHECKING:
     from .app import Context, Gateway
@@ -273,52 +272,8 @@ class EventWriter:
 
 
 async def serve_messages(gateway: Gateway, ctx: Context, scope: Scope, receive: Receive, send: Send) -> None:
-    from .app import MASTER
-    from .limits import estimate_input_tokens
-
     body = object_body(await gateway.json_body(scope, receive))
-    from .openai_in import model_of
-
-    model = model_of(body)
-    stream = body.get("stream") is True
-    ctx.model, ctx.stream = model, stream
-    key = await gateway.authenticate(scope)
-    ctx.key = None if key is MASTER else key.id
-    gateway._allowed(key, model)
-    plan = gateway.router.plan(model)
-    request = build_chat_request(plan[0].model, None, **call_kwargs(body))
-    admission = await gateway._admit(
-        ctx, key, [d.model for d in plan], estimate_input_tokens(request), request.max_tokens
+    wire = ChatWire(message_json, EventWriter, lambda error: _event("error", error.anthropic_body()))
+    await gateway.serve_chat(
+        ctx, scope, receive, send, model_of(body), body.get("stream") is True, call_kwargs(body), wire
     )
-    assert gateway.client is not None
-    if not stream:
-        try:
-            response, deployment = await calls.generate(gateway.client, gateway.router, plan, request, ctx.request_id)
-        except BaseException:
-            await gateway._release(admission)
-            raise
-        ctx.upstream = deployment.model
-        await gateway._settle(ctx, admission, response.usage, response.cost)
-        await send_json(send, 200, message_json(response), ctx.headers())
-        return
-    try:
-        opened = await calls.open_stream(gateway.client, gateway.router, plan, request, ctx.request_id)
-    except BaseException:
-        await gateway._release(admission)
-        raise
-    ctx.upstream = opened.deployment.model
-    writer = EventWriter(opened.deployment.model.partition(":")[2])
-
-    async def frames() -> AsyncIterator[bytes]:
-        try:
-            yield writer.start()
-            async for event in opened.events():
-                yield writer.frames(event)
-        except LluminaryError as exc:
-            error = from_lluminary(exc)
-            ctx.error = error.code or error.type
-            yield _event("error", error.anthropic_body())
-        finally:
-            await gateway._finish_stream(ctx, opened, admission)
-
-    await send_stream(send, receive, frames(), ctx.headers())

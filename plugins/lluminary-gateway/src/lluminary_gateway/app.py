@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import attrs
@@ -25,6 +25,7 @@ from .keys import KeyStore, VirtualKey, hash_key, new_key, open_keys
 from .limits import Admission, Limiter, estimate_input_tokens
 from .openai_in import chat_call, embed_call, object_body
 from .openai_out import ChunkWriter, completion_json, embeddings_json, error_frame, model_json, models_json
+from .wire import ChatWire
 
 access_log = logging.getLogger("lluminary_gateway.access")
 error_log = logging.getLogger("lluminary_gateway")
@@ -297,19 +298,38 @@ class Gateway:
     # ------------------------------------------------------------------ OpenAI API
 
     async def chat_completions(self, ctx: Context, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await self.json_body(scope, receive)
-        call = chat_call(body)
-        ctx.model, ctx.stream = call.model, call.stream
+        call = chat_call(await self.json_body(scope, receive))
+        wire = ChatWire(
+            lambda response: completion_json(response, reasoning=call.reasoning),
+            lambda model: ChunkWriter(model, include_usage=call.include_usage, reasoning=call.reasoning),
+            lambda error: error_frame(error.openai_body()),
+        )
+        await self.serve_chat(ctx, scope, receive, send, call.model, call.stream, call.kwargs, wire)
+
+    async def serve_chat(
+        self,
+        ctx: Context,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        model: str,
+        stream: bool,
+        kwargs: Mapping[str, Any],
+        wire: ChatWire,
+    ) -> None:
+        """One chat call in any API's format (``wire`` writes it): authenticate, admit against the
+        key's limits, call the deployments, settle what it cost; streamed or not."""
+        ctx.model, ctx.stream = model, stream
         key = await self.authenticate(scope)
         ctx.key = None if key is MASTER else key.id
-        self._allowed(key, call.model)
-        plan = self.router.plan(call.model)
-        request = build_chat_request(plan[0].model, None, **call.kwargs)
+        self._allowed(key, model)
+        plan = self.router.plan(model)
+        request = build_chat_request(plan[0].model, None, **kwargs)
         admission = await self._admit(
             ctx, key, [d.model for d in plan], estimate_input_tokens(request), request.max_tokens
         )
         assert self.client is not None
-        if not call.stream:
+        if not stream:
             try:
                 response, deployment = await calls.generate(self.client, self.router, plan, request, ctx.request_id)
             except BaseException:
@@ -317,7 +337,7 @@ class Gateway:
                 raise
             ctx.upstream = deployment.model
             await self._settle(ctx, admission, response.usage, response.cost)
-            await send_json(send, 200, completion_json(response, reasoning=call.reasoning), ctx.headers())
+            await send_json(send, 200, wire.response_json(response), ctx.headers())
             return
         try:
             opened = await calls.open_stream(self.client, self.router, plan, request, ctx.request_id)
@@ -325,19 +345,17 @@ class Gateway:
             await self._release(admission)
             raise
         ctx.upstream = opened.deployment.model
-        writer = ChunkWriter(
-            opened.deployment.model.partition(":")[2], include_usage=call.include_usage, reasoning=call.reasoning
-        )
+        writer = wire.stream_writer(opened.deployment.model.partition(":")[2])
 
         async def frames() -> AsyncIterator[bytes]:
             try:
-                yield writer.first()
+                yield writer.start()
                 async for event in opened.events():
                     yield writer.frames(event)
             except LluminaryError as exc:
                 error = from_lluminary(exc)
                 ctx.error = error.code or error.type
-                yield error_frame(error.openai_body())
+                yield wire.error_frame(error)
             finally:
                 await self._finish_stream(ctx, opened, admission)
 

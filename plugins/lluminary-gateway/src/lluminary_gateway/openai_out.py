@@ -100,7 +100,7 @@ class ChunkWriter:
         self._text_prefix = b"data: " + prefix[: prefix.index(b'"content":') + len(b'"content":')]
         self._text_suffix = b'},"logprobs":null,"finish_reason":null}]}\n\n'
 
-    def first(self) -> bytes:
+    def start(self) -> bytes:
         return self._frame({"role": "assistant", "content": "", "refusal": None})
 
     def frames(self, event: StreamEvent) -> bytes:
