@@ -70,7 +70,7 @@ EXPECTED_HOOKS: Mapping[str, frozenset[str]] = {
     "lluminary-faiss": frozenset({"lluminary_store"}),
     "lluminary-testing": frozenset({"lluminary_commands"}),
     "lluminary-prometheus": frozenset(
-        {"lluminary_middleware", "lluminary_trace", "lluminary_flush", "lluminary_shutdown", "lluminary_commands"}
+        {"lluminary_middleware", "lluminary_flush", "lluminary_shutdown", "lluminary_commands"}
     ),
     "lluminary-agents": frozenset({"lluminary_commands"}),
     "lluminary-gateway": frozenset({"lluminary_commands"}),

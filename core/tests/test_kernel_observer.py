@@ -159,10 +159,76 @@ async def test_an_observer_that_fails_to_end_warns_and_the_call_answers() -> Non
     assert [entry[0] for entry in observer.log] == ["begin", "end", "begin", "end"]
 
 
-async def test_calls_of_a_client_that_is_not_tracing_pass_untouched() -> None:
+async def test_an_observer_needs_no_trace_exporter() -> None:
     observer = Seen()
     plugins = PluginManager()
     plugins.register(ScriptedProvider("scripted", [reply()]))
-    client = Client(plugins=plugins, middleware=[observer])  # nobody listens: no call ids
+    client = Client(plugins=plugins, middleware=[observer])  # nobody listens to trace events
     await client.agenerate("scripted:m", "hi")
-    assert observer.log == []
+    assert not client.tracing
+    assert observer.log == [("begin", "generate"), ("end", None, "Hello!", False)]
+
+
+class Attempts(CallObserver[Any]):
+    """Keeps each call's ``attempts`` as they are when the call ends, and whether a stream's
+    first event was reported."""
+
+    def __init__(self) -> None:
+        self.seen: list[list[tuple[str, str, int, str | None]]] = []
+        self.started_streams = 0
+
+    async def begin(self, call: Any) -> Any:
+        return call
+
+    def stream_started(self, state: Any, stream: Any) -> None:
+        self.started_streams += 1
+
+    def end(self, call: Any, *, error: BaseException | None = None, response: Any = None, closed: bool = False) -> None:
+        self.seen.append(
+            [(a.kind, a.model, a.attempt, type(a.error).__name__ if a.error else None) for a in call.attempts]
+        )
+
+
+def attempts_client(*scripts: tuple[str, list[Any]]) -> tuple[Client, Attempts]:
+    observer = Attempts()
+    plugins = PluginManager()
+    for name, script in scripts:
+        plugins.register(ScriptedProvider(name, script))
+    client = Client(plugins=plugins, middleware=[observer], retries=RetryPolicy(3, initial_delay=0, max_delay=0))
+    return client, observer
+
+
+async def test_a_call_that_answers_at_once_has_no_attempts() -> None:
+    client, observer = attempts_client(("scripted", [reply()]))
+    await client.agenerate("scripted:m", "hi")
+    assert observer.seen == [[]]
+
+
+async def test_failed_attempts_retries_and_fallbacks_are_kept_in_order() -> None:
+    client, observer = attempts_client(
+        (
+            "scripted",
+            [ServerError("boom", status=503), ServerError("again", status=503), ServerError("out", status=503)],
+        ),
+        ("backup", [reply("from backup")]),
+    )
+    answer = await client.agenerate("scripted:m", "hi", fallbacks=["backup:b"])
+    assert answer.text == "from backup"
+    assert observer.seen == [
+        [
+            ("failed", "scripted:m", 1, "ServerError"),
+            ("retry", "scripted:m", 2, None),
+            ("failed", "scripted:m", 2, "ServerError"),
+            ("retry", "scripted:m", 3, None),
+            ("failed", "scripted:m", 3, "ServerError"),
+            ("fallback", "backup:b", 1, None),
+        ]
+    ]
+
+
+async def test_a_stream_reports_its_first_event_and_its_attempts() -> None:
+    streamed = [lluminary.TextDelta("streamed"), lluminary.Finish("stop")]
+    client, observer = attempts_client(("scripted", [ServerError("boom", status=503), streamed]))
+    assert (await client.astream("scripted:m", "hi").response()).text == "streamed"
+    assert observer.started_streams == 1
+    assert observer.seen == [[("failed", "scripted:m", 1, "ServerError"), ("retry", "scripted:m", 2, None)]]

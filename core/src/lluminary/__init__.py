@@ -39,6 +39,7 @@ _EXPORTS = {
     "aclose": "api",
     "close": "api",
     # middleware and tracing
+    "Attempt": "call",
     "Call": "call",
     "EventStream": "call",
     "Middleware": "call",
@@ -168,7 +169,13 @@ if TYPE_CHECKING:
     )
     from ._budgets import Budget as Budget, BudgetAlert as BudgetAlert
     from ._cache import CacheBackend as CacheBackend, MemoryCache as MemoryCache
-    from ._call import Call as Call, EventStream as EventStream, Middleware as Middleware, then as then
+    from ._call import (
+        Attempt as Attempt,
+        Call as Call,
+        EventStream as EventStream,
+        Middleware as Middleware,
+        then as then,
+    )
     from ._client import Client as Client
     from ._collection import Collection as Collection
     from ._cost_record import CostLedger as CostLedger, CostRecord as CostRecord, MemoryCostLedger as MemoryCostLedger

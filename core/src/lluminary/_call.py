@@ -10,16 +10,34 @@ for a response and when the stream finishes for a stream.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Literal, Protocol, Union
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, Literal, NamedTuple, Protocol, Union
 
 from ._streaming import Accumulator
 from ._types import ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, StreamEvent
 
-__all__ = ["Call", "EventStream", "Handler", "Middleware", "Result", "then"]
+__all__ = ["Attempt", "Call", "EventStream", "Handler", "Middleware", "Result", "then"]
 
 Request = Union[ChatRequest, EmbedRequest]
 Response = Union[ChatResponse, EmbedResponse]
+
+_ATTEMPTS = "lluminary.attempts"
+
+
+class Attempt(NamedTuple):
+    """Something that happened inside the retry and fallback steps of a call, which steps
+    outside them (an exporter's :class:`~lluminary.sdk.CallObserver`) cannot see otherwise.
+
+    ``kind``: ``"failed"`` (an attempt raised ``error``), ``"retry"`` (the same model again) or
+    ``"fallback"`` (the next model). ``model`` and ``attempt`` name the attempt (for a retry or a
+    fallback, the one starting); ``at`` is when, on ``time.perf_counter``'s clock."""
+
+    kind: Literal["failed", "retry", "fallback"]
+    model: str
+    attempt: int
+    error: BaseException | None
+    at: float
 
 
 class Call:
@@ -58,6 +76,18 @@ class Call:
     @property
     def streaming(self) -> bool:
         return self.operation == "stream"
+
+    @property
+    def attempts(self) -> Sequence[Attempt]:
+        """The failed attempts, retries and fallbacks of this call so far, oldest first (empty
+        for a call that answered at once: nothing is written unless something fails)."""
+        return self.state.get(_ATTEMPTS, ())  # type: ignore[no-any-return]
+
+    def note_attempt(
+        self, kind: Literal["failed", "retry", "fallback"], model: str, attempt: int, error: BaseException | None = None
+    ) -> None:
+        """Add to :attr:`attempts` (the kernel's retry, fallback and provider steps do)."""
+        self.state.setdefault(_ATTEMPTS, []).append(Attempt(kind, model, attempt, error, time.perf_counter()))
 
     def evolve(self, **changes: Any) -> Call:
         """A copy with ``changes`` applied (the ``state`` dict is shared)."""

@@ -41,7 +41,7 @@ from ._settings import ClientScope, ProviderSettings, _scope
 from ._store import VectorStore
 from ._stream import AsyncStream, SyncStream
 from ._sync_api import SyncAPI
-from ._tracing import TraceWarning, current_parent, emit, new_call_id
+from ._tracing import Exporter, TraceWarning, current_parent, emit, exporters_of, new_call_id
 from ._transport import Pools
 from ._types import ChatRequest, ChatResponse, Cost, EmbedRequest, EmbedResponse, ModelInfo, TraceEvent, Usage
 
@@ -167,6 +167,8 @@ class Client(SyncAPI, Resources):
         self._fallback_chain: Handler | None = None
         self._chain_generation = -1
         self._tracing = False
+        self._exporters: tuple[Exporter, ...] = ()
+        self._exporters_generation = -1
         self.closed = False
 
     def __repr__(self) -> str:
@@ -333,7 +335,11 @@ class Client(SyncAPI, Resources):
 
     def emit(self, event: TraceEvent) -> None:
         """Send a trace event to every exporter (steps and extensions use this)."""
-        emit(self.plugins.hook.lluminary_trace, event)
+        plugins = self.plugins
+        if self._exporters_generation != plugins.generation:
+            self._exporters = exporters_of(plugins.hook.lluminary_trace)
+            self._exporters_generation = plugins.generation
+        emit(self._exporters, event)
 
     def account(self, model: str, usage: Usage) -> Cost | None:
         """Add a finished call to this client's totals (see :class:`~lluminary._ledger.Ledger`)."""

@@ -27,9 +27,13 @@ State = TypeVar("State")
 
 class CallObserver(ABC, Generic[State]):
     """A middleware step that tells a subclass when a call begins (:meth:`begin`) and when it
-    ends (:meth:`end`). Calls of a client that is not tracing (no exporter listening) pass
-    untouched. What :meth:`begin` returns is handed back to :meth:`end`; if :meth:`begin` raises,
-    the call runs unobserved."""
+    ends (:meth:`end`). What :meth:`begin` returns is handed back to :meth:`end`; if :meth:`begin`
+    raises, the call runs unobserved.
+
+    An observer needs no trace events: what happened inside the retry and fallback steps is in
+    ``call.attempts`` when :meth:`end` runs. So an exporter that observes only through a step and
+    implements no ``lluminary_trace`` costs the client no trace events at all; ``call.id`` is then
+    empty (ids name trace events)."""
 
     #: Named in the warning when the observer itself fails.
     label: ClassVar[str] = "exporter"
@@ -45,30 +49,38 @@ class CallObserver(ABC, Generic[State]):
         """The call ended: with ``response`` (a stream's final response, once read to the end),
         with ``error``, or ``closed`` before it finished (a stream closed early or dropped unread)."""
 
+    def stream_started(self, state: State, stream: EventStream) -> None:
+        """A streamed call's first event arrived (the chain returned the stream holding it)."""
+
     def running(self, state: State) -> AbstractContextManager[object]:
         """Entered while the rest of the chain runs (until a stream's first event): e.g. to make
         a span current so that transport spans nest under it."""
         return nullcontext()
 
     async def __call__(self, call: Call, call_next: Callable[[Call], Awaitable[Any]]) -> Any:
-        if not call.id:  # the client is not tracing
-            return await call_next(call)
         try:
             state = await self.begin(call)
-            scope = self.running(state)
-            scope.__enter__()
+            scope = None if type(self).running is CallObserver.running else self.running(state)
+            if scope is not None:
+                scope.__enter__()
         except Exception as exc:  # noqa: BLE001 - an exporter must never break a call
             self.warn(exc)
             return await call_next(call)
-        ending = _Ending(self, state)
         try:
             result = await call_next(call)
         except BaseException as exc:
-            ending(error=exc)
+            self._end(state, error=exc)
             raise
         finally:
-            scope.__exit__(None, None, None)
+            if scope is not None:
+                scope.__exit__(None, None, None)
         if type(result) is EventStream:
+            if type(self).stream_started is not CallObserver.stream_started:
+                try:
+                    self.stream_started(state, result)
+                except Exception as exc:  # noqa: BLE001 - an exporter must never break a call
+                    self.warn(exc)
+            ending = _Ending(self, state)
 
             async def finished(response: Any) -> Any:
                 ending(response=response)
@@ -81,8 +93,15 @@ class CallObserver(ABC, Generic[State]):
             result.on_abort(aborted)
             weakref.finalize(result, ending, closed=True)  # dropped unread: neither of the above
         else:
-            ending(response=result)
+            self._end(state, response=result)
         return result
+
+    def _end(self, state: State, *, error: BaseException | None = None, response: Any = None) -> None:
+        """End a call that has only one end (it answered or failed within the step)."""
+        try:
+            self.end(state, error=error, response=response)
+        except Exception as exc:  # noqa: BLE001 - an exporter must never break a call
+            self.warn(exc)
 
     def warn(self, exc: Exception) -> None:
         """Report the observer's own failure without breaking the call."""

@@ -92,4 +92,12 @@ async def test_many_concurrent_calls_leave_nothing_in_flight(h: Harness) -> None
     labels = {**CALL, "operation": "generate"}
     assert h.value("lluminary_requests_total", **labels, status="ok") == 20
     assert h.value("lluminary_in_flight_requests", **labels) == 0
-    assert h.exporter.recorder.calls == {}
+
+
+async def test_a_client_only_prometheus_watches_builds_no_trace_events(h: Harness) -> None:
+    """The exporter counts through its step alone: the kernel's trace step is not in the chain,
+    which is what keeps a counted call to a few microseconds."""
+    h.server.script(Scenario("counted"))
+    assert (await h.client.agenerate(MODEL, "hi")).text == "counted"
+    assert not h.client.tracing
+    assert h.value("lluminary_requests_total", **CALL, operation="generate", status="ok") == 1

@@ -15,10 +15,13 @@ from lluminary_testing.conformance import ExporterTests, ObservedCall
 
 
 class Refusing:
-    """A metric family that refuses every update."""
+    """A metric family (``at``) or the per-call series (called) that refuses every update."""
 
     def at(self, labels: Any) -> Any:
         raise RuntimeError("registry refused the sample")
+
+    def __call__(self, *labels: Any) -> Any:
+        raise RuntimeError("registry refused the series")
 
 
 class TestPrometheusConformance(ExporterTests):
@@ -30,7 +33,7 @@ class TestPrometheusConformance(ExporterTests):
     def failing_exporter(self) -> PrometheusExporter:
         exporter = PrometheusExporter(registry=CollectorRegistry())
         metrics = exporter.recorder.metrics
-        for name in ("requests", "tokens", "cost", "duration", "first_chunk", "errors", "in_flight"):
+        for name in ("series", "first_chunk", "errors", "cache_hits", "cache_misses"):
             setattr(metrics, name, Refusing())
         return exporter
 

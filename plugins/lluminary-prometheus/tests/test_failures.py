@@ -76,27 +76,47 @@ async def test_a_call_that_fails_outside_any_attempt_still_counts_its_error(harn
 
 
 class Exploding:
-    """A metric family whose updates raise."""
+    """A metric family whose updates raise, or series whose calls can start but not be counted."""
 
     def at(self, labels: Any) -> Any:
+        raise RuntimeError("family exploded")
+
+    def __call__(self, labels: tuple[str, str, str], tags: tuple[str, ...]) -> Any:
+        return self
+
+    labels = ("openai", "gpt-4o-mini", "generate")
+    tags = ()
+
+    def start(self) -> None:
+        pass
+
+    def finish(self, status: str, seconds: float) -> None:
+        raise RuntimeError("family exploded")
+
+    def account(self, usage: Any, cost: Any, output: bool) -> None:
+        raise RuntimeError("family exploded")
+
+
+class Unopenable:
+    """Series that cannot even be made."""
+
+    def __call__(self, labels: tuple[str, str, str], tags: tuple[str, ...]) -> Any:
         raise RuntimeError("family exploded")
 
 
 async def test_an_exporter_failing_inside_warns_and_the_calls_still_answer(h: Harness) -> None:
     recorder = h.exporter.recorder
-    recorder.metrics.requests = Exploding()  # type: ignore[assignment]
-    recorder.metrics.tokens = Exploding()  # type: ignore[assignment]
+    recorder.metrics.series = Exploding()  # type: ignore[method-assign]
     h.server.script(Scenario("one"), Scenario("two"))
     with pytest.warns(lluminary.TraceWarning, match="family exploded"):
         assert (await h.client.agenerate(MODEL, "hi")).text == "one"
     with pytest.warns(lluminary.TraceWarning, match="family exploded"):
         assert (await h.client.astream(MODEL, "hi").response()).text == "two"
-    assert recorder.calls == {}
 
 
 async def test_an_exporter_that_cannot_open_a_call_warns_and_the_call_answers(h: Harness) -> None:
     recorder = h.exporter.recorder
-    recorder.metrics.in_flight = Exploding()  # type: ignore[assignment]
+    recorder.metrics.series = Unopenable()  # type: ignore[method-assign]
     h.server.script(Scenario("fine"))
     with pytest.warns(lluminary.TraceWarning, match="family exploded"):
         assert (await h.client.agenerate(MODEL, "hi")).text == "fine"

@@ -19,6 +19,8 @@ class FallbackStep:
             return await call_next(call)
         last_error: ProviderError | None = None
         for current in _candidates(call):
+            if last_error is not None:
+                call.note_attempt("fallback", current.request.model, current.attempt)
             try:
                 return await call_next(current)
             except ProviderError as exc:

@@ -46,5 +46,8 @@ class ProviderCall:
                 raise client.plugins.unknown(request.provider, capability)
             result: Result = await awaitable
             return result
+        except Exception as exc:
+            call.note_attempt("failed", request.model, call.attempt, exc)
+            raise
         finally:
             _scope.reset(token)

@@ -29,3 +29,4 @@ class RetryStep:
                 await asyncio.sleep(policy.delay(exc, attempt))
                 attempt += 1
                 current = call.evolve(attempt=attempt)
+                call.note_attempt("retry", call.request.model, attempt)

@@ -27,7 +27,7 @@ class TraceStep:
                 time.time(),
                 None,
                 call.attempt,
-                metadata=getattr(request, "metadata", {}),
+                metadata=request.metadata,
                 parent_id=call.parent_id,
                 provider=request.provider,
             )

@@ -15,8 +15,17 @@ from lluminary import ConfigurationError
 
 from ._config import Settings
 from ._labels import LabelValues
-
-CALL_LABELS = ("provider", "model", "operation")
+from ._series import (
+    CALL_LABELS,
+    COST,
+    DURATION,
+    IN_FLIGHT,
+    REQUESTS,
+    TOKENS,
+    DirectSeries,
+    Series,
+    SeriesCollector,
+)
 
 
 class Family:
@@ -36,52 +45,6 @@ class Family:
         return child
 
 
-class _Count:
-    """An in-process up-down count, read by its gauge child at scrape time: cheaper than a gauge
-    update (no prometheus_client call) for a value that changes twice per call."""
-
-    __slots__ = ("value", "_lock")
-
-    def __init__(self) -> None:
-        self.value = 0
-        self._lock = threading.Lock()
-
-    def inc(self) -> None:
-        with self._lock:
-            self.value += 1
-
-    def dec(self) -> None:
-        with self._lock:
-            self.value -= 1
-
-    def get(self) -> float:
-        return float(self.value)
-
-
-class InFlight(Family):
-    """The in-flight gauge. In one process its children read :class:`_Count` objects when
-    scraped; in multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``) a scrape reads other processes'
-    files, so every change goes to the gauge itself (``livesum``)."""
-
-    __slots__ = ("_counted",)
-
-    def __init__(self, metric: Any) -> None:
-        super().__init__(metric)
-        self._counted = not _multiprocess()
-
-    def at(self, labels: tuple[str, ...]) -> Any:
-        child = self._children.get(labels)
-        if child is None:
-            gauge = self.metric.labels(*labels)
-            if self._counted:
-                child = _Count()
-                gauge.set_function(child.get)
-            else:
-                child = gauge
-            self._children[labels] = child
-        return child
-
-
 def _multiprocess() -> bool:
     # prometheus_client still honours the old lower-case name too.
     legacy = os.environ.get("prometheus_multiproc_dir")  # noqa: SIM112
@@ -95,39 +58,13 @@ class Metrics:
         self.settings = settings
         self.label_values = LabelValues(settings.max_label_values)
         tags = settings.tag_labels
-        self.requests = Family(
-            Counter(
-                "lluminary_requests",
-                "Logical calls (every retry and fallback included) by how they ended: ok, error, or closed early.",
-                [*CALL_LABELS, "status", *tags],
-                registry=registry,
-            )
-        )
-        self.tokens = Family(
-            Counter(
-                "lluminary_tokens",
-                "Tokens reported by providers, by type: input, output, cache_read, cache_creation, reasoning.",
-                [*CALL_LABELS, "type", *tags],
-                registry=registry,
-            )
-        )
-        self.cost = Family(
-            Counter(
-                "lluminary_cost_usd",
-                "Cost of answered calls in US dollars, from the model catalogue's prices.",
-                [*CALL_LABELS, *tags],
-                registry=registry,
-            )
-        )
-        self.duration = Family(
-            Histogram(
-                "lluminary_request_duration_seconds",
-                "Time a logical call took, to the end of its stream for streams.",
-                CALL_LABELS,
-                buckets=settings.latency_buckets,
-                registry=registry,
-            )
-        )
+        self._series: dict[tuple[tuple[str, str, str], tuple[str, ...]], Series] = {}
+        self._counted: SeriesCollector | None = None
+        if _multiprocess():
+            self._direct_metrics(registry, settings)
+        else:
+            self._counted = SeriesCollector(tags, settings.latency_buckets)
+            registry.register(self._counted)
         self.first_chunk = Family(
             Histogram(
                 "lluminary_time_to_first_chunk_seconds",
@@ -177,15 +114,25 @@ class Metrics:
                 registry=registry,
             )
         )
-        self.in_flight = InFlight(
-            Gauge(
-                "lluminary_in_flight_requests",
-                "Logical calls started and not yet ended (a stream until it ends or is closed).",
-                CALL_LABELS,
-                registry=registry,
-                multiprocess_mode="livesum",
-            )
-        )
+
+    def series(self, labels: tuple[str, str, str], tags: tuple[str, ...]) -> Series:
+        """The per-call metrics of one label set (bounded values: the set of them is bounded)."""
+        if self._counted is not None:
+            return self._counted.get(labels, tags)
+        key = (labels, tags)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = DirectSeries(labels, tags, self)
+        return series
+
+    def _direct_metrics(self, registry: CollectorRegistry, settings: Settings) -> None:
+        """prometheus_client's own metrics for what every call updates (multiprocess mode)."""
+        tags = settings.tag_labels
+        self.requests = Family(Counter(*REQUESTS, [*CALL_LABELS, "status", *tags], registry=registry))
+        self.tokens = Family(Counter(*TOKENS, [*CALL_LABELS, "type", *tags], registry=registry))
+        self.cost = Family(Counter(*COST, [*CALL_LABELS, *tags], registry=registry))
+        self.duration = Family(Histogram(*DURATION, CALL_LABELS, buckets=settings.latency_buckets, registry=registry))
+        self.in_flight = Family(Gauge(*IN_FLIGHT, CALL_LABELS, registry=registry, multiprocess_mode="livesum"))
 
 
 _made: weakref.WeakKeyDictionary[CollectorRegistry, Metrics] = weakref.WeakKeyDictionary()

@@ -1,11 +1,10 @@
-"""Calls and trace events in, metric updates out.
+"""Calls in, metric updates out.
 
 A logical call is opened by :class:`~lluminary_prometheus._step.CallMetrics` (outside the cache,
 fallback and retry steps) and closed once: when it answers, fails, or its stream ends, fails or is
-closed early. In between, the kernel's trace events for its attempts say what happened inside:
-retries, fallbacks, errors, the first chunk, usage and cost, a cache hit. Calls no step opened
-(an extension emitting events of its own) are counted from their ``start`` to their
-``end``/``error``.
+closed early. What happened inside (failed attempts, retries, fallbacks) the kernel keeps in
+``call.attempts``, read when the call ends; the answer carries its usage, cost and whether the
+cache gave it. So the exporter needs no trace events, and a client it watches builds none.
 """
 
 from __future__ import annotations
@@ -14,18 +13,10 @@ import time
 from typing import Any
 
 from ._metrics import Metrics
+from ._series import Series
 
-#: Usage field -> the ``type`` label of ``lluminary_tokens_total`` (input and output always, the
-#: others when non-zero).
-TOKEN_TYPES = (
-    ("cache_read_tokens", "cache_read"),
-    ("cache_write_tokens", "cache_creation"),
-    ("reasoning_tokens", "reasoning"),
-)
-
-
-#: Raw (provider, model, operation) triples whose bounded labels are remembered.
-LABEL_CACHE_SIZE = 4096
+#: Raw (provider, model, operation, *tag values) keys whose series are remembered.
+SERIES_CACHE_SIZE = 4096
 
 
 def model_name(model: str) -> str:
@@ -37,181 +28,122 @@ def model_name(model: str) -> str:
 class CallRecord:
     """One open logical call."""
 
-    __slots__ = (
-        "labels",
-        "tags",
-        "request_model",
-        "started",
-        "by_events",
-        "tried",
-        "cache_backend",
-        "cache_hit",
-        "closed_early",
-        "last_error_type",
-    )
+    __slots__ = ("call", "series", "started", "cache_backend")
 
-    def __init__(self, labels: tuple[str, str, str], tags: tuple[str, ...], request_model: str, by_events: bool):
-        self.labels = labels
-        self.tags = tags
-        self.request_model = request_model
+    def __init__(self, call: Any, series: Series, cache_backend: str | None) -> None:
+        self.call = call
+        self.series = series
         self.started = time.perf_counter()
-        self.by_events = by_events
-        self.tried: tuple[str, ...] = (request_model,)
-        self.cache_backend: str | None = None
-        self.cache_hit = False
-        self.closed_early = False
-        self.last_error_type: str | None = None
+        self.cache_backend = cache_backend
 
 
 class Recorder:
-    """Turns calls and trace events into counter, gauge and histogram updates."""
+    """Turns calls into counter, gauge and histogram updates."""
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
-        self.calls: dict[str, CallRecord] = {}
-        self._labels: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+        self._labels: dict[tuple[str, str], tuple[str, str, str]] = {}
+        self._series: dict[tuple[str, ...], Series] = {}
+        self._tag_names = metrics.settings.tag_labels
 
     # ------------------------------------------------------------------ labels
 
-    def _call_labels(self, provider: str, model: str, operation: str) -> tuple[str, str, str]:
-        key = (provider, model, operation)
+    def _call_labels(self, model: str, operation: str) -> tuple[str, str, str]:
+        key = (model, operation)
         labels = self._labels.get(key)
         if labels is None:
             bound = self.metrics.label_values
+            provider = model.partition(":")[0]
             labels = (bound("provider", provider), bound("model", model_name(model)), bound("operation", operation))
-            if len(self._labels) < LABEL_CACHE_SIZE:
+            if len(self._labels) < SERIES_CACHE_SIZE:
                 self._labels[key] = labels
         return labels
 
-    def _tags(self, metadata: Any) -> tuple[str, ...]:
-        names = self.metrics.settings.tag_labels
+    def _call_series(self, model: str, operation: str, metadata: Any) -> Series:
+        """The series of a call: its bounded call labels and tag labels."""
+        names = self._tag_names
         if not names:
-            return ()
-        bound = self.metrics.label_values
-        return tuple(bound(name, str(metadata.get(name, "")) if metadata else "") for name in names)
+            key: tuple[str, ...] = (model, operation)
+        elif metadata:
+            key = (model, operation, *[str(metadata.get(name, "")) for name in names])
+        else:
+            key = (model, operation, *[""] * len(names))
+        series = self._series.get(key)
+        if series is None:
+            bound = self.metrics.label_values
+            tags = tuple(bound(name, value) for name, value in zip(names, key[2:], strict=True))
+            series = self.metrics.series(self._call_labels(model, operation), tags)
+            if len(self._series) < SERIES_CACHE_SIZE:
+                self._series[key] = series
+        return series
 
-    # ------------------------------------------------------------------ calls (the middleware)
+    # ------------------------------------------------------------------ calls
 
-    def open_call(self, call_id: str, operation: str, request: Any, cache_backend: str | None) -> CallRecord:
-        labels = self._call_labels(request.provider, request.model, operation)
-        record = CallRecord(labels, self._tags(getattr(request, "metadata", None)), request.model, False)
-        record.cache_backend = cache_backend
-        self.calls[call_id] = record
-        self.metrics.in_flight.at(labels).inc()
+    def open_call(self, call: Any, cache_backend: str | None) -> CallRecord:
+        request = call.request
+        series = self._call_series(request.model, call.operation, request.metadata)
+        record = CallRecord(call, series, cache_backend)
+        series.start()
         return record
 
-    def close_call(self, call_id: str, error: BaseException | None = None, *, closed: bool = False) -> None:
-        """End a logical call: it answered (no ``error``), failed, or its stream was closed early."""
-        record = self.calls.pop(call_id, None)
-        if record is None:
-            return
-        if error is not None:
-            error_type = type(error).__name__
-            if error_type != record.last_error_type:  # no attempt reported it: a deadline, a budget
-                error_label = self.metrics.label_values("error_type", error_type)
-                self.metrics.errors.at((*record.labels, error_label)).inc()
-            status = "error"
-        else:
-            status = "closed" if closed or record.closed_early else "ok"
-        self._finish(record, status)
+    def first_chunk(self, record: CallRecord) -> None:
+        """A stream's first chunk arrived: the time since its answering attempt started."""
+        call = record.call
+        started, model = record.started, call.request.model
+        for attempt in call.attempts:
+            if attempt.kind != "failed":
+                started, model = attempt.at, attempt.model
+        labels = self._call_labels(model, call.operation)
+        self.metrics.first_chunk.at(labels[:2]).observe(time.perf_counter() - started)
 
-    def _finish(self, record: CallRecord, status: str) -> None:
-        metrics = self.metrics
-        labels = record.labels
-        metrics.in_flight.at(labels).dec()
-        metrics.requests.at((*labels, status, *record.tags)).inc()
-        metrics.duration.at(labels).observe(time.perf_counter() - record.started)
+    def close_call(
+        self, record: CallRecord, error: BaseException | None = None, response: Any = None, *, closed: bool = False
+    ) -> None:
+        """End a logical call: it answered (``response``), failed (``error``), or its stream was
+        closed early (``closed``)."""
+        call = record.call
+        answered_by = self._attempts(record, error) if call.attempts or error is not None else call.request.model
+        if error is not None:
+            status = "error"
+        elif closed:
+            status = "closed"
+        else:
+            status = "ok"
+            if response is not None and not response.cached:
+                series = record.series
+                if answered_by != call.request.model:  # a fallback answered: its labels, the call's tags
+                    series = self.metrics.series(self._call_labels(answered_by, call.operation), series.tags)
+                series.account(response.usage, response.cost, call.operation != "embed")
+        record.series.finish(status, time.perf_counter() - record.started)
         backend = record.cache_backend
         if backend is not None:
-            counter = metrics.cache_hits if record.cache_hit else metrics.cache_misses
-            counter.at((backend, labels[2])).inc()
+            cached = response is not None and response.cached
+            counter = self.metrics.cache_hits if cached else self.metrics.cache_misses
+            counter.at((backend, record.series.labels[2])).inc()
 
-    # ------------------------------------------------------------------ trace events
-
-    def handle(self, event: Any) -> None:
-        kind = event.kind
-        record = self.calls.get(event.call_id)
-        if record is None:
-            if kind == "start":
-                record = self._open_from_event(event)
-            elif kind == "cache_hit":  # a call no step saw, answered at once
-                record = self._open_from_event(event)
-                record.cache_hit = True
-                self.calls.pop(event.call_id, None)
-                self._finish(record, "ok")
-                return
-            else:
-                return
-        if kind == "start":
-            self._started(record, event)
-        elif kind == "first_chunk":
-            ttfc = event.time_to_first_chunk
-            if ttfc is not None:
-                labels = self._call_labels(event.provider or record.labels[0], event.model, event.operation)
-                self.metrics.first_chunk.at(labels[:2]).observe(ttfc)
-        elif kind == "end":
-            self._answered(record, event)
-            if record.by_events:
-                self.calls.pop(event.call_id, None)
-                self._finish(record, "ok")
-        elif kind == "error":
-            self._failed(record, event)
-        elif kind == "cache_hit":
-            record.cache_hit = True
-
-    def _open_from_event(self, event: Any) -> CallRecord:
-        provider = event.provider or event.model.partition(":")[0]
-        labels = self._call_labels(provider, event.model, event.operation)
-        record = CallRecord(labels, self._tags(event.metadata), event.model, True)
-        self.calls[event.call_id] = record
-        self.metrics.in_flight.at(labels).inc()
-        return record
-
-    def _started(self, record: CallRecord, event: Any) -> None:
-        model = event.model
-        if event.attempt > 1:
-            self.metrics.retries.at(self._attempt_labels(record, event)).inc()
-        elif model not in record.tried:
-            record.tried = (*record.tried, model)
-            fallback = self.metrics.label_values("fallback_model", model_name(model))
-            self.metrics.fallbacks.at((*record.labels, fallback)).inc()
-
-    def _attempt_labels(self, record: CallRecord, event: Any) -> tuple[str, str, str]:
-        if event.model == record.request_model:
-            return record.labels
-        return self._call_labels(event.provider or record.labels[0], event.model, record.labels[2])
-
-    def _answered(self, record: CallRecord, event: Any) -> None:
-        usage = event.usage
-        cost = event.cost
-        if usage is None and cost is None:
-            return
-        labels = self._attempt_labels(record, event)
-        tags = record.tags
-        if usage is not None:
-            tokens = self.metrics.tokens
-            tokens.at((*labels, "input", *tags)).inc(usage.input_tokens)
-            if event.operation != "embed":
-                tokens.at((*labels, "output", *tags)).inc(usage.output_tokens)
-            for field, token_type in TOKEN_TYPES:
-                count = getattr(usage, field)
-                if count:
-                    tokens.at((*labels, token_type, *tags)).inc(count)
-        if cost is not None:
-            self.metrics.cost.at((*labels, *tags)).inc(cost.total)
-
-    def _failed(self, record: CallRecord, event: Any) -> None:
-        error_type = event.error_type or "error"
-        if error_type == "closed":  # the caller closed a stream early: not a failure
-            record.closed_early = True
-            if record.by_events:
-                self.calls.pop(event.call_id, None)
-                self._finish(record, "closed")
-            return
-        record.last_error_type = error_type
-        labels = self._attempt_labels(record, event)
-        error_label = self.metrics.label_values("error_type", error_type)
-        self.metrics.errors.at((*labels, error_label)).inc()
-        if record.by_events:
-            self.calls.pop(event.call_id, None)
-            self._finish(record, "error")
+    def _attempts(self, record: CallRecord, error: BaseException | None) -> str:
+        """Count the failed attempts, retries and fallbacks of a call; return the model that
+        answered (the last one tried)."""
+        metrics = self.metrics
+        call = record.call
+        operation = call.operation
+        call_labels = record.series.labels
+        model: str = call.request.model
+        tried = {model}
+        last_failure: BaseException | None = None
+        for attempt in call.attempts:
+            if attempt.kind == "failed":
+                last_failure = attempt.error
+                error_label = metrics.label_values("error_type", type(attempt.error).__name__)
+                metrics.errors.at((*self._call_labels(attempt.model, operation), error_label)).inc()
+            elif attempt.kind == "retry":
+                metrics.retries.at(self._call_labels(attempt.model, operation)).inc()
+            elif attempt.model not in tried:
+                tried.add(attempt.model)
+                fallback = metrics.label_values("fallback_model", model_name(attempt.model))
+                metrics.fallbacks.at((*call_labels, fallback)).inc()
+            model = str(attempt.model)
+        if error is not None and error is not last_failure:  # no attempt raised it: a deadline, a budget
+            error_label = metrics.label_values("error_type", type(error).__name__)
+            metrics.errors.at((*call_labels, error_label)).inc()
+        return model

@@ -4,12 +4,11 @@ fails, is closed early, or is dropped unread)."""
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from lluminary.sdk import CallObserver
 
-from ._recorder import Recorder
+from ._recorder import CallRecord, Recorder
 
 _BACKEND_NAMES: dict[type, str] = {}
 
@@ -29,40 +28,41 @@ def backend_name(backend: object) -> str:
     return name
 
 
-class CallMetrics(CallObserver[str]):
-    """Counts the call in flight from its start, and records it when it ends."""
+class CallMetrics(CallObserver[CallRecord]):
+    """Counts the call in flight from its start, and records it when it ends. Each client gets
+    a step of its own (``lluminary_middleware`` is asked per client), which remembers the name
+    of that client's cache backend: a client's cache never changes."""
 
     label = "prometheus exporter"
-    __slots__ = ("recorder",)
+    __slots__ = ("recorder", "backend")
 
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
+        self.backend: str | None = None  # "" once known to have no cache
 
-    async def begin(self, call: Any) -> str:
+    async def begin(self, call: Any) -> CallRecord:
         backend = None
         if call.use_cache is True:  # False: no cache; "refresh": written, never read
-            backend = _CLIENT_BACKENDS.get(call.client)
+            backend = self.backend
             if backend is None:
-                backend = await _cache_backend(call.client)
-        self.recorder.open_call(call.id, call.operation, call.request, backend or None)
-        return str(call.id)
+                backend = self.backend = await _cache_backend(call.client)
+        return self.recorder.open_call(call, backend or None)
+
+    def stream_started(self, record: CallRecord, stream: Any) -> None:
+        if not stream.cached:
+            self.recorder.first_chunk(record)
 
     def end(
-        self, call_id: str, *, error: BaseException | None = None, response: Any = None, closed: bool = False
+        self, record: CallRecord, *, error: BaseException | None = None, response: Any = None, closed: bool = False
     ) -> None:
-        self.recorder.close_call(call_id, error, closed=closed)
+        self.recorder.close_call(record, error, response, closed=closed)
 
 
-#: client -> its cache backend's name ("" for none): a client's cache never changes, so it is
-#: looked up once per client, not once per call.
-_CLIENT_BACKENDS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
-
-
-async def _cache_backend(client: Any) -> str:
-    """The name of ``client``'s cache backend, "" for none (remembered per client)."""
+async def _cache_backend(client: Any) -> str | None:
+    """The name of ``client``'s cache backend, "" for none, None if it could not be opened now
+    (asked again on the next call)."""
     try:
         backend = await client.cache_backend()
     except Exception:  # noqa: BLE001 - the cache step reports its own failures
-        return ""
-    name = _CLIENT_BACKENDS[client] = "" if backend is None else backend_name(backend)
-    return name
+        return None
+    return "" if backend is None else backend_name(backend)
