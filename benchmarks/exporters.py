@@ -17,6 +17,11 @@ load that comes and goes hits them alike (medians over repeats):
 * ``prometheus``: ``lluminary-prometheus`` writing to a ``CollectorRegistry`` of its own, with one
   tag label set on every call.
 
+Beside them, ``otel SDK floor``: the OpenTelemetry SDK work that ``lluminary-otel`` asks for one
+generate call (its span, with the same name, kind and attributes, and the same histogram points),
+made directly on providers configured like the ``otel`` column, with no lluminary at all: what
+enabling OpenTelemetry costs before lluminary does anything.
+
 The kernel's trace step, which only runs while an exporter listens to trace events, counts as
 part of such an exporter's cost. ``benchmarks/kernel.py`` prints these rows too; run this file alone with
 ``python benchmarks/exporters.py [--calls 2000 --streams 20 --repeats 7] [--check]``.
@@ -121,6 +126,83 @@ def make_client(kind: str) -> tuple[Any, list[Any]]:
     return Client(plugins=plugins, retries=1), owned
 
 
+def _recorded_call() -> tuple[Any, list[tuple[str, dict[str, Any], float]]]:
+    """One generate call through ``lluminary-otel``, kept in memory: its span, and each histogram
+    point (instrument name, attributes, value)."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from lluminary._plugins import PluginManager
+    from lluminary_otel import OtelExporter
+
+    spans, reader = InMemorySpanExporter(), InMemoryMetricReader()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+    meter_provider = MeterProvider(metric_readers=[reader])
+    client, _ = make_client("none")
+    plugins: PluginManager = client.plugins
+    plugins.register(OtelExporter(tracer_provider=tracer_provider, meter_provider=meter_provider), name="otel-floor")
+    asyncio.run(client.agenerate(MODEL, "hi", metadata=METADATA))
+    data = reader.get_metrics_data()
+    points = [
+        (metric.name, dict(point.attributes or {}), float(point.sum))
+        for resource in (data.resource_metrics if data else ())
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+        for point in metric.data.data_points
+    ]
+    (span,) = spans.get_finished_spans()
+    tracer_provider.shutdown()
+    meter_provider.shutdown()
+    return span, points
+
+
+def sdk_floor_us(calls: int, repeats: int) -> float:
+    """µs per call of the SDK work alone (see the module docstring), median over ``repeats``."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    span, points = _recorded_call()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(BatchSpanProcessor(_Discard(), max_queue_size=1 << 20))
+    meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    tracer = tracer_provider.get_tracer("floor")
+    meter = meter_provider.get_meter("floor")
+    histograms = {name: meter.create_histogram(name) for name, _, _ in points}
+    attributes = dict(span.attributes or {})
+    name, kind = span.name, span.kind
+    during = [(histograms[n], a, v) for n, a, v in points if n != "gen_ai.client.operation.duration"]
+    after = [(histograms[n], a, v) for n, a, v in points if n == "gen_ai.client.operation.duration"]
+
+    def one_call() -> None:
+        live = tracer.start_span(name, kind=kind, attributes=attributes)
+        with trace.use_span(live, end_on_exit=False):  # lluminary-otel records tokens in the span's context
+            for histogram, point_attributes, value in during:
+                histogram.record(value, point_attributes)
+        for histogram, point_attributes, value in after:
+            histogram.record(value, point_attributes)
+        live.end()
+
+    for _ in range(max(calls // 10, 5)):
+        one_call()
+    samples = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter_ns()
+        for _ in range(calls):
+            one_call()
+        samples.append((time.perf_counter_ns() - start) / calls / 1000)
+    tracer_provider.shutdown()
+    meter_provider.shutdown()
+    return statistics.median(samples)
+
+
 async def _mean_us(run: Callable[[], Awaitable[Any]], n: int) -> float:
     gc.collect()
     start = time.perf_counter_ns()
@@ -161,7 +243,7 @@ async def measure(calls: int, streams: int, repeats: int) -> dict[str, dict[str,
     }
 
 
-def report(rows: dict[str, dict[str, float]]) -> list[tuple[str, str, bool]]:
+def report(rows: dict[str, dict[str, float]], floor: float | None = None) -> list[tuple[str, str, bool]]:
     """Print the table; return the bars as (label, measured, met)."""
     print(f"{'exporters, scripted provider':28}" + "".join(f"{kind:>12}" for kind in KINDS))
     for row, by_kind in rows.items():
@@ -177,6 +259,8 @@ def report(rows: dict[str, dict[str, float]]) -> list[tuple[str, str, bool]]:
     sdk = rows[GENERATE]["otel"] - rows[GENERATE]["otel-noop"]
     print(f"  (the kernel's own tracing, paid by an exporter of trace events: {tracing:.1f} µs/call)")
     print(f"  (otel: lluminary's share {ours:.1f} µs/call, the OpenTelemetry SDK's own {sdk:.1f} µs/call)")
+    if floor is not None:
+        print(f"  (otel SDK floor: the same span and histogram points made directly, {floor:.1f} µs/call)")
     return bars
 
 
@@ -187,7 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--check", action="store_true", help="exit 1 when a bar fails")
     args = parser.parse_args(argv)
-    bars = report(asyncio.run(measure(args.calls, args.streams, args.repeats)))
+    rows = asyncio.run(measure(args.calls, args.streams, args.repeats))
+    bars = report(rows, sdk_floor_us(args.calls, args.repeats))
     print("\nbars (observability issue)")
     for label, value, ok in bars:
         print(f"  {label:<36}{value:>12}    {'PASS' if ok else 'FAIL'}")
