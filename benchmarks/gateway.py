@@ -10,12 +10,16 @@ can be started from the bench virtualenv, LiteLLM's proxy, both pointed at that 
 - **stream rate**: a 10,000-chunk stream read through a gateway, in chunks per second, against
   the same stream read directly;
 - **requests/s per process**: ``--concurrency`` requests kept in flight for ``--seconds``;
-- **RSS** of the gateway process after the load.
+- **RSS** of the gateway process after the load;
+- **CPU** the gateway process spent per non-streamed call and per streamed chunk (user + system
+  time from ``/proc``): what the gateway costs, less swayed than wall time by other processes
+  on a shared machine.
 
 Run: ``python benchmarks/gateway.py [--calls 2000 --chunks 10000 --concurrency 32 --seconds 5]
-[--litellm /work/main/.venv-bench/bin/litellm] [--granian]``. The gateway is measured twice: with
-the master key, and with a virtual key (its rate limit and budget counted in memory);
-``--granian`` adds the same app served by granian instead of uvicorn.
+[--runs 3] [--litellm /work/main/.venv-bench/bin/litellm] [--granian]``. The gateway is measured
+twice: with the master key, and with a virtual key (its rate limit and budget counted in memory);
+``--granian`` adds the same app served by granian instead of uvicorn. ``--runs N`` measures each
+server N times (a fresh process each time) and prints the median of every figure with its range.
 """
 
 from __future__ import annotations
@@ -142,6 +146,19 @@ def litellm_proxy(executable: str, upstream: str) -> Iterator[tuple[str, str, in
             process.kill()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` and its children so far, seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for candidate in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def rss_mib(pid: int) -> float:
     """Resident memory of ``pid`` and its children (uvicorn's worker may be a child), MiB."""
     total = 0
@@ -214,10 +231,15 @@ def measure(name: str, base: str, key: str, pid: int, direct: str, args: argpars
         ours: list[float] = []
         theirs: list[float] = []
         rounds = 10
+        cpu = 0.0
         for _ in range(rounds):
+            before = cpu_seconds(pid)
             ours += latencies(client, url, BODY, key, args.calls // rounds)
+            cpu += cpu_seconds(pid) - before
             theirs += latencies(client, direct, DIRECT_BODY, "bench", args.calls // rounds)
+        before = cpu_seconds(pid)
         rate, chunks = stream_rate(client, url, BODY, key)
+        stream_cpu = cpu_seconds(pid) - before
         direct_rate, direct_chunks = stream_rate(client, direct, DIRECT_BODY, "bench")
     rps = asyncio.run(throughput(url, BODY, key, args.concurrency, args.seconds))
     figures = {
@@ -230,16 +252,38 @@ def measure(name: str, base: str, key: str, pid: int, direct: str, args: argpars
         "chunks": chunks,
         "rps": rps,
         "rss_mib": rss_mib(pid),
+        "cpu_us_per_call": cpu / len(ours) * 1e6,
+        "cpu_us_per_chunk": stream_cpu / max(chunks, 1) * 1e6,
     }
     assert chunks == direct_chunks, (chunks, direct_chunks)
     print(
         f"{name:<22} added {figures['added_ms']:6.3f} ms (median {figures['median_ms']:.3f} vs direct "
         f"{figures['direct_median_ms']:.3f}) | stream {rate:,.0f}/s = {figures['stream_ratio']:.2f}x direct "
         f"({direct_rate:,.0f}/s, {chunks} chunks) | {rps:,.0f} req/s at {args.concurrency} in flight | "
-        f"RSS {figures['rss_mib']:.0f} MiB",
+        f"RSS {figures['rss_mib']:.0f} MiB | CPU {figures['cpu_us_per_call']:.0f} µs/call, "
+        f"{figures['cpu_us_per_chunk']:.1f} µs/chunk",
         flush=True,
     )
     return figures
+
+
+def summary(name: str, runs: list[dict[str, float]]) -> dict[str, float]:
+    """The median of each figure over ``runs``, printed with its range."""
+    medians = {field: statistics.median(run[field] for run in runs) for field in runs[0]}
+    if len(runs) > 1:
+
+        def spread(field: str, form: str) -> str:
+            low, high = min(run[field] for run in runs), max(run[field] for run in runs)
+            return f"{medians[field]:{form}} ({low:{form}} to {high:{form}})"
+
+        print(
+            f"{name:<22} median of {len(runs)} runs: added {spread('added_ms', '.3f')} ms | stream "
+            f"{spread('stream_ratio', '.2f')}x direct | {spread('rps', ',.0f')} req/s | RSS "
+            f"{spread('rss_mib', '.0f')} MiB | CPU {spread('cpu_us_per_call', '.0f')} µs/call, "
+            f"{spread('cpu_us_per_chunk', '.1f')} µs/chunk",
+            flush=True,
+        )
+    return medians
 
 
 def main() -> None:
@@ -248,25 +292,31 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--runs", type=int, default=1, help="measure each server this many times; report medians")
     parser.add_argument("--granian", action="store_true", help="also run the gateway on granian")
     parser.add_argument("--litellm", default=str(HERE.parent / ".venv-bench" / "bin" / "litellm"))
     args = parser.parse_args()
     with bench_server("openai", args.chunks) as upstream:
         direct = upstream + "/v1/chat/completions"
-        results = {}
-        with lluminary_gateway(upstream, with_key=False) as (url, key, pid):
-            results["lluminary"] = measure("lluminary-gateway", url, key, pid, direct, args)
-        with lluminary_gateway(upstream, with_key=True) as (url, key, pid):
-            results["lluminary+key"] = measure("lluminary-gateway+key", url, key, pid, direct, args)
-        if args.granian:
-            with lluminary_gateway(upstream, with_key=False, server="granian") as (url, key, pid):
-                results["granian"] = measure("gateway on granian", url, key, pid, direct, args)
-        if Path(args.litellm).exists():
-            try:
-                with litellm_proxy(args.litellm, upstream) as (url, key, pid):
-                    results["litellm"] = measure("litellm proxy", url, key, pid, direct, args)
-            except (RuntimeError, httpx2.HTTPError) as exc:
-                print(f"litellm proxy: could not be measured ({exc})")
+        runs: dict[str, list[dict[str, float]]] = {}
+        for _ in range(args.runs):
+            with lluminary_gateway(upstream, with_key=False) as (url, key, pid):
+                runs.setdefault("lluminary", []).append(measure("lluminary-gateway", url, key, pid, direct, args))
+            with lluminary_gateway(upstream, with_key=True) as (url, key, pid):
+                figures = measure("lluminary-gateway+key", url, key, pid, direct, args)
+                runs.setdefault("lluminary+key", []).append(figures)
+            if args.granian:
+                with lluminary_gateway(upstream, with_key=False, server="granian") as (url, key, pid):
+                    runs.setdefault("granian", []).append(measure("gateway on granian", url, key, pid, direct, args))
+            if Path(args.litellm).exists():
+                try:
+                    with litellm_proxy(args.litellm, upstream) as (url, key, pid):
+                        runs.setdefault("litellm", []).append(measure("litellm proxy", url, key, pid, direct, args))
+                except (RuntimeError, httpx2.HTTPError) as exc:
+                    print(f"litellm proxy: could not be measured ({exc})")
+        names = {"lluminary": "lluminary-gateway", "lluminary+key": "lluminary-gateway+key"}
+        names |= {"granian": "gateway on granian", "litellm": "litellm proxy"}
+        results = {name: summary(names[name], found) for name, found in runs.items()}
         if "litellm" in results:
             ours, theirs = results["lluminary"], results["litellm"]
             print(

@@ -57,6 +57,10 @@ class SSEDecoder:
             if event is not None:
                 yield event
 
+    def idle(self) -> bool:
+        """Whether no partial line, data or event name is held (the next byte starts an event)."""
+        return not (self._buffer or self._data or self._event or self._skip_lf)
+
     def flush(self) -> bool:
         """End of stream. An event not closed by its blank line is dropped, as the spec says;
         returns True when one was pending, so the caller can report a truncated stream."""
@@ -125,32 +129,66 @@ class LineDecoder:
 
 
 class DataFrameDecoder:
-    """SSE ``data`` off the wire, with a fast path for one whole ``data:`` frame per chunk (what
-    OpenAI-style servers send): its text is sliced out of the bytes, with no line splitting and
-    no event object. Anything else goes through the full :class:`SSEDecoder`. Keep-alive
-    ``ping`` events are dropped."""
+    """SSE ``data`` off the wire, with a fast path for what OpenAI-style servers send: whole
+    events of one ``data:`` line (or an ``event:`` line and a ``data:`` line), however many
+    arrive in one read. Their text is sliced out of the bytes, with no per-line decoding and
+    no event objects; an unfinished event at the end waits for the next read. Anything else
+    (``\r`` line ends, several data lines, ids) goes through the full :class:`SSEDecoder`,
+    until it is idle again. Keep-alive ``ping`` events are dropped."""
 
-    __slots__ = ("_decoder", "_clean")
+    __slots__ = ("_decoder", "_clean", "_tail")
 
     def __init__(self) -> None:
         self._decoder = SSEDecoder()
         self._clean = True  # the full decoder holds no partial line, data or event name
+        self._tail = b""  # the fast path's unfinished event
 
     def feed(self, chunk: bytes) -> list[str]:
-        if self._clean and chunk[-2:] == b"\n\n":
-            data = b""
-            if chunk[:6] == b"data: ":
-                data = chunk[6:-2]
-            elif chunk[:7] == b"event: " and chunk[7:12] != b"ping\n":
-                line_end = chunk.find(b"\n")
-                if chunk[line_end + 1 : line_end + 7] == b"data: ":
-                    data = chunk[line_end + 7 : -2]
-            if data and b"\n" not in data and b"\r" not in data:
-                return [data.decode("utf-8", "replace")]
+        if self._clean:
+            buffer = self._tail + chunk if self._tail else chunk
+            if b"\r" not in buffer:
+                end = buffer.rfind(b"\n\n")
+                if end < 0:
+                    self._tail = buffer
+                    return []
+                out = _simple_frames(buffer[:end])
+                if out is not None:
+                    self._tail = buffer[end + 2 :]
+                    return out
+            self._tail = b""
+            chunk = buffer
         out = [event.data for event in self._decoder.feed(chunk) if event.event != "ping"]
-        self._clean = chunk[-2:] == b"\n\n"
+        self._clean = self._decoder.idle()
         return out
 
     def flush(self) -> bool:
         """End of body: whether an event was left incomplete."""
+        if self._tail:
+            for _ in self._decoder.feed(self._tail):
+                pass  # with no blank line in it, a tail holds no whole event
+            self._tail = b""
         return self._decoder.flush()
+
+
+def _simple_frames(block: bytes) -> list[str] | None:
+    """The data of each event in ``block`` (events split by blank lines, no ``\r``), or None
+    when one is not a lone ``data:`` line, ``event:`` + ``data:`` lines, or a comment."""
+    out: list[str] = []
+    for frame in block.split(b"\n\n"):
+        if frame[:5] == b"data:":
+            if b"\n" in frame:
+                return None
+            value = frame[6:] if frame[5:6] == b" " else frame[5:]
+        elif frame[:6] == b"event:":
+            name, newline, data = frame.partition(b"\n")
+            if not newline or data[:5] != b"data:" or b"\n" in data:
+                return None
+            if (name[7:] if name[6:7] == b" " else name[6:]) == b"ping":
+                continue
+            value = data[6:] if data[5:6] == b" " else data[5:]
+        elif frame[:1] == b":" and b"\n" not in frame:
+            continue  # a comment: keep-alive
+        else:
+            return None
+        out.append(value.decode("utf-8", "replace"))
+    return out

@@ -132,6 +132,21 @@ def test_least_busy_prefers_the_idle_deployment():
     assert router.plan("m")[0].model == "openai:a"
 
 
+def test_each_deployment_gets_its_own_endpoint_key_and_timeout(tmp_path):
+    from lluminary.sdk import build_chat_request
+    from lluminary_gateway.calls import for_deployment
+
+    config = load_config(write(tmp_path, "gateway.yaml", YAML), ENV)
+    plain, custom = config.aliases["fast"].deployments
+    built = build_chat_request(custom.model, "hi", **custom.call_options())
+    assert for_deployment(built, custom) is built  # the usual call: sent as built, not copied
+    moved = for_deployment(built, plain)
+    assert (moved.model, moved.base_url, moved.api_key, moved.timeout) == ("openai:gpt-4o-mini", None, None, None)
+    back = for_deployment(moved, custom)
+    assert (back.model, back.base_url, back.timeout) == (custom.model, custom.base_url, 20)
+    assert back.api_key is custom.api_key
+
+
 def test_fallbacks_follow_the_deployments_and_unknown_names_are_404():
     config = parse_config(
         {

@@ -7,8 +7,8 @@ provider's wire, retries, caching, cost and tracing, and this app only translate
 from __future__ import annotations
 
 import logging
+import os
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
@@ -174,7 +174,7 @@ class Gateway:
         path: str = scope["path"]
         method: str = scope["method"]
         given = header(scope, b"x-request-id")
-        request_id = given if given and len(given) <= 128 and given.isprintable() else uuid.uuid4().hex
+        request_id = given if given and len(given) <= 128 and given.isprintable() else os.urandom(16).hex()
         ctx = Context(request_id, method, path, time.perf_counter(), anthropic=path == "/v1/messages")
         started = False
 
@@ -324,7 +324,8 @@ class Gateway:
         ctx.key = None if key is MASTER else key.id
         self._allowed(key, model)
         plan = self.router.plan(model)
-        request = build_chat_request(plan[0].model, None, **kwargs)
+        # Built for the first deployment: the usual call sends it as it is.
+        request = build_chat_request(plan[0].model, None, **kwargs, **plan[0].call_options())
         admission = await self._admit(
             ctx, key, [d.model for d in plan], estimate_input_tokens(request), request.max_tokens
         )

@@ -19,13 +19,21 @@ from .router import Router
 
 
 def for_deployment(request: ChatRequest, deployment: Deployment) -> ChatRequest:
-    """``request`` (built for the alias) sent to ``deployment``: its model, endpoint and key."""
+    """``request`` sent to ``deployment``: its model, endpoint, key and timeout (a client's
+    request has no timeout of its own). A request already built for it is sent as it is."""
+    if (
+        request.model == deployment.model
+        and request.base_url == deployment.base_url
+        and request.api_key is deployment.api_key
+        and request.timeout == deployment.timeout
+    ):
+        return request
     return attrs.evolve(
         request,
         model=deployment.model,
         base_url=deployment.base_url,
         api_key=deployment.api_key,
-        timeout=deployment.timeout if deployment.timeout is not None else request.timeout,
+        timeout=deployment.timeout,
     )
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from .config import Alias, Deployment, GatewayConfig
 from .errors import not_found
@@ -56,12 +54,23 @@ class Router:
         start = next(self._turns[alias.name]) % len(deployments)
         return deployments[start:] + deployments[:start]
 
-    @contextmanager
-    def busy(self, deployment: Deployment) -> Iterator[None]:
+    def busy(self, deployment: Deployment) -> Busy:
         """Counts ``deployment``'s calls in flight while the block runs (for least-busy)."""
-        key = id(deployment)
-        self._busy[key] = self._busy.get(key, 0) + 1
-        try:
-            yield
-        finally:
-            self._busy[key] -= 1
+        return Busy(self._busy, id(deployment))
+
+
+class Busy:
+    """``with router.busy(deployment):`` one more call in flight (a class, not a generator:
+    it runs on every call)."""
+
+    __slots__ = ("counts", "key")
+
+    def __init__(self, counts: dict[int, int], key: int) -> None:
+        self.counts = counts
+        self.key = key
+
+    def __enter__(self) -> None:
+        self.counts[self.key] = self.counts.get(self.key, 0) + 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.counts[self.key] -= 1
