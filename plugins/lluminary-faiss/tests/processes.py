@@ -8,6 +8,10 @@
   closes and exits.
 * ``unclosed URL``: upserts, saves, upserts and deletes more, then exits *without* closing (its
   index file is stale); prints ``done``.
+* ``unsaved URL BATCH`` (a ``durability=save`` URL): upserts batch 0 and saves; upserts batch 1
+  and new versions of five batch-0 records; exits without saving or closing; prints ``done``.
+* ``unsaved_after_delete URL BATCH`` (``durability=save``): upserts batch 0 and one more record,
+  deletes that record (which writes batch 0), upserts batch 1, exits without saving; ``done``.
 """
 
 from __future__ import annotations
@@ -67,6 +71,26 @@ async def unclosed(url: str) -> None:
     os._exit(0)  # no close, no save: the index file is a batch behind SQLite
 
 
+async def unsaved(url: str, size: int) -> None:
+    store = FaissStore.from_url(url)
+    await store.upsert(batch_records(0, size))
+    await store.save()
+    await store.upsert(batch_records(1, size))
+    await store.upsert([Record(f"b0-{index}", vector_of(f"new {index}"), {"new": True}, "new") for index in range(5)])
+    print("done", flush=True)
+    os._exit(0)  # no save, no close: what was upserted since the save is lost
+
+
+async def unsaved_after_delete(url: str, size: int) -> None:
+    store = FaissStore.from_url(url)
+    await store.upsert(batch_records(0, size))
+    await store.upsert([Record("doomed", vector_of("doomed"), {}, None)])
+    await store.delete(["doomed"])  # deletes are written at once, the pending upserts first
+    await store.upsert(batch_records(1, size))
+    print("done", flush=True)
+    os._exit(0)
+
+
 def main(argv: list[str]) -> None:
     scenario, *args = argv
     if scenario == "writer":
@@ -75,6 +99,10 @@ def main(argv: list[str]) -> None:
         asyncio.run(holder(args[0]))
     elif scenario == "unclosed":
         asyncio.run(unclosed(args[0]))
+    elif scenario == "unsaved":
+        asyncio.run(unsaved(args[0], int(args[1])))
+    elif scenario == "unsaved_after_delete":
+        asyncio.run(unsaved_after_delete(args[0], int(args[1])))
     else:
         raise SystemExit(f"unknown scenario {scenario!r}")
 

@@ -1,5 +1,6 @@
-"""The shared store conformance suite, on a directory of its own per test: a flat index, and an
-HNSW graph (whose search breadth finds the exact top 10 on the suite's 300 vectors)."""
+"""The shared store conformance suite, on a directory of its own per test: a flat index, an HNSW
+graph (whose search breadth finds the exact top 10 on the suite's 300 vectors), and the same graph
+with ``durability=save`` (upserts kept in memory until a flush)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,11 @@ class TestFaissHNSWConformance(StoreTests):
     @pytest.fixture
     def store_url(self, tmp_path: Path) -> str:
         return f"faiss://{tmp_path}/hnsw?index=hnsw&m=16&ef_search=128"
+
+
+class TestFaissDeferredConformance(StoreTests):
+    """``durability=save``: upserts stay in memory until a save, close, delete or filtered query."""
+
+    @pytest.fixture
+    def store_url(self, tmp_path: Path) -> str:
+        return f"faiss://{tmp_path}/deferred?index=hnsw&m=16&ef_search=128&durability=save"

@@ -14,9 +14,10 @@ import asyncio
 import threading
 from typing import Any
 
+import numpy as np
 import pytest
 
-from lluminary.sdk import ConfigurationError, Record
+from lluminary.sdk import ConfigurationError, Record, RequestValidationError
 from lluminary_faiss import FaissStore, catalog
 from lluminary_faiss.rows import RowCache
 
@@ -144,10 +145,38 @@ def test_the_row_cache_keeps_at_most_its_limit(tmp_path) -> None:
             [(number, f"r{number}", b"{}") for number in range(1, 11)],
         )
         cache = RowCache(limit=3)
-        assert sorted(cache.rows(connection, [1, 2, 3, 4, 5])) == [1, 2, 3, 4, 5]
+
+        def load(namespace: str, missing: list[int]) -> dict[int, Any]:
+            return catalog.entries(connection, missing)
+
+        assert [row[0] for row in cache.rows([1, 2, 3, 4, 5], load, "") if row] == ["r1", "r2", "r3", "r4", "r5"]
         assert len(cache) == 3
         connection.execute("DELETE FROM records")  # what is kept is still answered; the rest is gone
-        assert [row[1] for row in cache.rows(connection, [3, 4, 5, 6]).values()] == ["r3", "r4", "r5"]
+        assert [row and row[0] for row in cache.rows([3, 4, 5, 6], load, "")] == ["r3", "r4", "r5", None]
         assert len(RowCache(limit=0)) == 0
     finally:
         connection.close()
+
+
+class Tagged(np.ndarray):
+    """A subclass of ndarray, as array libraries make them."""
+
+
+@pytest.mark.parametrize("metric", ["cosine", "dot", "l2"])
+async def test_a_numpy_query_vector_is_taken_as_it_is(open_store, make_records, make_vectors, metric: str) -> None:
+    """A float32 vector is searched without a copy through Python floats, and left unchanged."""
+    store = await open_store(metric=metric)
+    await store.upsert(make_records(60))
+    for probe in make_vectors(5, seed=12):
+        as_list = await store.query(probe, top_k=6)
+        given = np.array(probe, dtype=np.float32)
+        kept = given.copy()
+        strided = np.repeat(given, 2)[::2]  # every other float of a longer array: not contiguous
+        matrix_row = np.array([probe], dtype=np.float32)  # a row of a 1 x dim matrix is not taken
+        subclass = np.repeat(given, 2).view(Tagged)[::2]  # an ndarray subclass, strided
+        for form in (given, tuple(probe), np.array(probe, dtype=np.float64), strided, subclass):
+            answers = await store.query(form, top_k=6)
+            assert [(m.id, m.score) for m in answers] == [(m.id, m.score) for m in as_list]
+        assert np.array_equal(given, kept)
+        with pytest.raises(RequestValidationError, match="one sequence of numbers"):
+            await store.query(matrix_row, top_k=6)

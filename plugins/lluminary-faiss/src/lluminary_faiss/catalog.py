@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,7 @@ from lluminary.sdk import write_transaction
 from .batch import Batch
 from .errors import FaissStoreError
 from .native import F32, I64
+from .rows import Entry, entry
 
 #: ``PRAGMA application_id`` of a lluminary-faiss store: "llfs" in ASCII.
 APPLICATION_ID = 0x6C6C6673
@@ -172,10 +173,15 @@ def count(connection: sqlite3.Connection, name: str) -> int:
 
 def allocate(connection: sqlite3.Connection, how_many: int) -> int:
     """Reserve ``how_many`` new ids; returns the first (the rest follow it)."""
-    row = connection.execute("SELECT value FROM settings WHERE key = 'next_faiss_id'").fetchone()
-    first = 1 if row is None else int(row[0])
+    first = next_id(connection)
     write_settings(connection, {"next_faiss_id": first + how_many})
     return first
+
+
+def next_id(connection: sqlite3.Connection) -> int:
+    """The next id the counter gives."""
+    row = connection.execute("SELECT value FROM settings WHERE key = 'next_faiss_id'").fetchone()
+    return 1 if row is None else int(row[0])
 
 
 def existing(connection: sqlite3.Connection, ns_id: int, ids: Sequence[str]) -> dict[str, int]:
@@ -192,24 +198,29 @@ def existing(connection: sqlite3.Connection, ns_id: int, ids: Sequence[str]) -> 
     return found
 
 
-def insert(connection: sqlite3.Connection, ns_id: int, first: int, batch: Batch) -> None:
-    """Insert ``batch`` with ids ``first``, ``first + 1``, ..."""
-    numbers = range(first, first + len(batch.ids))
+def insert(
+    connection: sqlite3.Connection,
+    ns_id: int,
+    first: int,
+    batch: Batch,
+    vectors: F32,
+    rows: Sequence[int] | None = None,
+) -> None:
+    """Insert the records of ``batch`` at ``rows`` (all if None), with ids ``first + row`` and the
+    ``vectors`` given (one per row inserted, in order)."""
+    metadata, fields = batch.encoded()
+    kept: Sequence[int] = range(len(batch)) if rows is None else rows
     connection.executemany(
         "INSERT INTO records (faiss_id, namespace, id, metadata, text) VALUES (?, ?, ?, ?, ?)",
-        zip(numbers, _repeat(ns_id, len(batch.ids)), batch.ids, batch.metadata, batch.texts, strict=True),
+        ((first + row, ns_id, batch.ids[row], metadata[row], batch.texts[row]) for row in kept),
     )
     connection.executemany(
         "INSERT INTO vectors (faiss_id, vector) VALUES (?, ?)",
-        zip(numbers, (row.tobytes() for row in batch.vectors), strict=True),
+        ((first + row, vector.tobytes()) for row, vector in zip(kept, vectors, strict=True)),
     )
     connection.executemany(
         "INSERT INTO fields (faiss_id, key, namespace, kind, value) VALUES (?, ?, ?, ?, ?)",
-        (
-            (faiss_id, key, ns_id, kind, value)
-            for faiss_id, rows in zip(numbers, batch.fields, strict=True)
-            for key, kind, value in rows
-        ),
+        ((first + row, key, ns_id, kind, value) for row in kept for key, kind, value in fields[row]),
     )
 
 
@@ -266,6 +277,11 @@ def rows_by_id(connection: sqlite3.Connection, ns_id: int, ids: Sequence[str]) -
     return found
 
 
+def entries(connection: sqlite3.Connection, faiss_ids: list[int]) -> dict[int, Entry]:
+    """The rows of these faiss ids as a query keeps them (:mod:`lluminary_faiss.rows`)."""
+    return {key: entry(row[1], row[2], row[3]) for key, row in rows(connection, faiss_ids, vectors=False).items()}
+
+
 def live_ids(connection: sqlite3.Connection, ns_id: int) -> I64:
     """The sorted faiss ids of the namespace's records."""
     (ids,) = connection.execute(
@@ -296,7 +312,3 @@ def decode_vector(blob: bytes) -> tuple[float, ...]:
 def decode_metadata(blob: bytes) -> dict[str, Any]:
     value: dict[str, Any] = orjson.loads(blob)
     return value
-
-
-def _repeat(value: int, times: int) -> Iterable[int]:
-    return (value for _ in range(times))

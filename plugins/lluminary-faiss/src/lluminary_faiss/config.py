@@ -9,7 +9,7 @@ from typing import Any
 from lluminary.sdk import ConfigurationError, Metric
 
 from .native import Space
-from .options import DEFAULT_EF_CONSTRUCTION, DEFAULT_M, FaissOptions, IndexKind
+from .options import DEFAULT_EF_CONSTRUCTION, DEFAULT_M, Durability, FaissOptions, IndexKind
 
 #: Options fixed by the first write, with the settings key each is stored under.
 BUILD_OPTIONS = ("index", "metric", "m", "ef_construction", "dim")
@@ -28,6 +28,7 @@ class Config:
     dim: int | None
     threads: int | None
     stored: bool
+    durability: Durability = "call"
 
     @property
     def space(self) -> Space:
@@ -63,6 +64,7 @@ class Config:
             dim=pick("dim"),
             threads=options.threads,
             stored=bool(stored.get("index")),
+            durability=options.durability,
         )
 
     def check(self, options: FaissOptions) -> None:
@@ -76,6 +78,12 @@ class Config:
                 mine = getattr(self, name)
             if value is not None and value != mine:
                 raise _conflict(options, name, value, mine, "is open in this process with")
+        if options.durability != self.durability:  # always compared: leaving it out asks for "call"
+            raise ConfigurationError(
+                f"store URL {options.url()!r}: durability={options.durability} but the store at {options.directory} "
+                f"is open in this process with durability={self.durability} (its handles share one store: "
+                "give them the same durability)"
+            )
 
     def settings(self) -> dict[str, Any]:
         """What the first write stores."""

@@ -23,6 +23,8 @@ import numpy.typing as npt
 
 #: FAISS's SWIG bindings, untyped (its partial stubs vary between releases): every use is here.
 faiss: Any = _faiss
+_pointer = faiss.swig_ptr
+_norm = faiss.fvec_norm_L2sqr
 
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
@@ -58,9 +60,21 @@ class NativeIndex:
     def dim(self) -> int:
         return int(self._raw.d)
 
-    def add(self, vectors: F32) -> None:
-        """Append ``vectors`` (n x dim, C-contiguous float32) at positions ntotal.. ntotal+n-1."""
-        self._raw.add(vectors)
+    def add(self, vectors: F32, scale: F32 | None = None) -> None:
+        """Append ``vectors`` (n x dim, C-contiguous float32) at positions ntotal.. ntotal+n-1,
+        each multiplied by its ``scale`` if given (to make unit vectors). A flat index scales its
+        own copy in place, as raw FAISS users normalise a copy in place: two copies of the batch
+        (the store's and the index's), not three; an HNSW graph links its nodes as they are
+        added, so they are scaled before."""
+        if scale is None:
+            self._raw.add(vectors)
+        elif self.kind == "hnsw":
+            self._raw.add(vectors * scale[:, None])
+        else:
+            start = self.ntotal
+            self._raw.add(vectors)
+            added = self.vectors()[start:]
+            np.multiply(added, scale[:, None], out=added)
 
     def remove(self, positions: I64) -> None:
         """Remove the vectors at ``positions`` (flat only); later ones move down, in order."""
@@ -78,12 +92,12 @@ class NativeIndex:
         return data.reshape(count, self.dim)
 
     def search(self, query: F32, k: int, *, allowed: U8 | None = None, ef_search: int | None = None) -> tuple[F32, I64]:
-        """The ``k`` nearest positions to ``query`` (1 x dim) among the ``allowed`` ones (a bitmap
+        """The ``k`` nearest positions to ``query`` (dim values) among the ``allowed`` ones (a bitmap
         over positions, bit ``i % 8`` of byte ``i // 8``; None: all), with FAISS's values
         (inner products, or squared L2 distances). Missing results have position -1."""
-        breadth = max(ef_search or 0, k)
+        breadth = ef_search if ef_search is not None and ef_search > k else k
         if allowed is None:
-            params = None if self.kind == "flat" else self._plain_hnsw_params(breadth)
+            params = None if self.kind == "flat" else self._params.get(breadth) or self._plain_hnsw_params(breadth)
             selector = None
         else:
             selector = faiss.IDSelectorBitmap(self.ntotal, faiss.swig_ptr(allowed))
@@ -93,10 +107,14 @@ class NativeIndex:
             else:
                 params = faiss.SearchParameters()
             params.sel = selector
-        distances, labels = self._raw.search(query, k, params=params)
+        # FAISS's own entry point, without its Python wrapper's checks (``query`` is checked,
+        # C-contiguous float32 of the index's dimension): fewer numpy calls on every query.
+        distances: F32 = np.empty(k, dtype=np.float32)
+        labels: I64 = np.empty(k, dtype=np.int64)
+        self._raw.search_c(1, _pointer(query), k, _pointer(distances), _pointer(labels), params)
         # ``allowed`` and ``selector`` stay referenced until here: FAISS reads them during search.
         del selector
-        return distances[0], labels[0]
+        return distances, labels
 
     def _plain_hnsw_params(self, breadth: int) -> Any:
         params = self._params.get(breadth)
@@ -127,12 +145,18 @@ class NativeIndex:
         return cls(raw, kind, space)
 
 
+def squared_norm(vector: F32) -> float:
+    """The squared L2 norm of a C-contiguous float32 vector, by FAISS's kernel (a third of
+    ``numpy.dot``'s cost, and code a search has just run)."""
+    return float(_norm(_pointer(vector), len(vector)))
+
+
 def knn(query: F32, vectors: F32, k: int, space: Space) -> tuple[F32, I64]:
-    """The ``k`` rows of ``vectors`` nearest ``query`` (1 x dim), by brute force, best first: their
+    """The ``k`` rows of ``vectors`` nearest ``query`` (dim values), by brute force, best first: their
     FAISS values and row numbers. FAISS's own kernel, not numpy's: numpy hands a product of a few
     thousand rows to a multi-threaded BLAS, which costs more than it saves for one query."""
     metric = faiss.METRIC_INNER_PRODUCT if space == "ip" else faiss.METRIC_L2
-    distances, labels = faiss.knn(query, vectors, k, metric=metric)
+    distances, labels = faiss.knn(query.reshape(1, -1), vectors, k, metric=metric)
     return distances[0], labels[0]
 
 

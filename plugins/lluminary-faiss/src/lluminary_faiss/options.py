@@ -7,7 +7,8 @@ home directory, resolved once when the URL is read.
 Build options (``index``, ``metric``, ``m``, ``ef_construction``, ``dim``) are fixed by the
 first write: an option left out of a later URL takes the stored value, and one that disagrees
 with it is a :class:`~lluminary.sdk.ConfigurationError` naming the option. ``ef_search`` is read
-at query time and may differ from one open to the next.
+at query time and may differ from one open to the next; so may ``durability`` (but the handles
+open on one directory in a process share its store, so they must agree on it, as on ``threads``).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from lluminary.sdk import ConfigurationError, Metric, url_options
 Choice = TypeVar("Choice", bound=str)
 IndexKind = Literal["flat", "hnsw"]
 INDEX_KINDS: tuple[IndexKind, ...] = ("flat", "hnsw")
+Durability = Literal["call", "save"]
+DURABILITIES: tuple[Durability, ...] = ("call", "save")
 METRICS: tuple[Metric, ...] = ("cosine", "dot", "l2")
-KNOWN_OPTIONS = ("index", "metric", "m", "ef_construction", "ef_search", "dim", "threads", "inline_us")
+KNOWN_OPTIONS = ("index", "metric", "m", "ef_construction", "ef_search", "dim", "threads", "inline_us", "durability")
 
 #: HNSW defaults. ``m`` and ``ef_construction`` are FAISS's own defaults for ``m=32``;
 #: ``ef_search`` is raised from FAISS's 16 so that a top 10 is usually the exact one on small
@@ -48,6 +51,10 @@ class FaissOptions:
     from the first upsert). ``threads``: OpenMP threads per FAISS call on this store's threads
     (default: FAISS's, all cores). ``inline_us``: a query whose recent ones took less than this
     many microseconds runs on the event loop instead of a worker thread (0: always a thread).
+    ``durability``: ``call`` — every upsert and delete is committed to SQLite before it returns —
+    or ``save`` — upserts are kept in memory (and searched at once) until ``save()``, ``close()``
+    or a delete or filtered query writes them all in one transaction
+    (:mod:`lluminary_faiss.pending`).
     """
 
     directory: str
@@ -59,6 +66,7 @@ class FaissOptions:
     dim: int | None = None
     threads: int | None = None
     inline_us: int = DEFAULT_INLINE_US
+    durability: Durability = "call"
 
     @classmethod
     def from_url(cls, url: str) -> FaissOptions:
@@ -79,6 +87,7 @@ class FaissOptions:
             dim=_integer(url, "dim", seen.get("dim"), minimum=1),
             threads=_integer(url, "threads", seen.get("threads"), minimum=1),
             inline_us=_default(_integer(url, "inline_us", seen.get("inline_us"), minimum=0), DEFAULT_INLINE_US),
+            durability=_choice(url, "durability", seen.get("durability"), DURABILITIES) or "call",
         )
 
     def url(self) -> str:
@@ -99,6 +108,8 @@ class FaissOptions:
             query.append(f"ef_search={self.ef_search}")
         if self.inline_us != DEFAULT_INLINE_US:
             query.append(f"inline_us={self.inline_us}")
+        if self.durability != "call":
+            query.append(f"durability={self.durability}")
         return f"faiss://{self.directory}" + (f"?{'&'.join(query)}" if query else "")
 
 

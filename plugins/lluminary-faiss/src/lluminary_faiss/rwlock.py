@@ -15,7 +15,8 @@ from contextlib import contextmanager
 
 class ReadWriteLock:
     def __init__(self) -> None:
-        self._condition = threading.Condition(threading.Lock())
+        self._mutex = threading.Lock()  # held directly (a C context manager) on the query fast path
+        self._condition = threading.Condition(self._mutex)
         self._readers = 0
         self._writing = False
         self._writers_waiting = 0
@@ -34,16 +35,16 @@ class ReadWriteLock:
     def try_read(self) -> bool:
         """Take the read side if that needs no wait (no writer holds it or waits for it); the
         caller then calls :meth:`release_read`. For work that would rather go elsewhere than wait."""
-        with self._condition:
+        with self._mutex:
             if self._writing or self._writers_waiting:
                 return False
             self._readers += 1
             return True
 
     def release_read(self) -> None:
-        with self._condition:
+        with self._mutex:
             self._readers -= 1
-            if self._readers == 0:
+            if self._readers == 0 and self._writers_waiting:  # only writers wait for readers to leave
                 self._condition.notify_all()
 
     @contextmanager

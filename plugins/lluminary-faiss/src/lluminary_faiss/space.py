@@ -67,6 +67,7 @@ class Space:
         self.alive: Bools | None = alive if alive is not None and not alive.all() else None
         #: The index differs from its file: saved on close.
         self.dirty = False
+        self._live = len(self.ids) if self.alive is None else int(self.alive.sum())
         self._live_ids: I64 | None = None
         self._alive_bitmap: U8 | None = None
         #: Seconds a query takes here, unfiltered and filtered (a moving average; None: not
@@ -78,7 +79,7 @@ class Space:
     @property
     def live(self) -> int:
         """Records in the namespace (tombstones excluded)."""
-        return len(self.ids) if self.alive is None else int(self.alive.sum())
+        return self._live
 
     @property
     def tombstones(self) -> int:
@@ -97,13 +98,14 @@ class Space:
 
     # ------------------------------------------------------------------ writes (under the store's write lock)
 
-    def add(self, ids: I64, vectors: F32, factory: IndexFactory) -> None:
-        """Append records (``ids`` above every id held, ascending; ``vectors`` as searched)."""
+    def add(self, ids: I64, vectors: F32, factory: IndexFactory, scale: F32 | None = None) -> None:
+        """Append records (``ids`` above every id held, ascending; ``vectors`` as searched, or
+        made so by multiplying each by its ``scale``)."""
         if len(ids) == 0:
             return
         if self.index is None:
             self.index = factory(vectors.shape[1])
-        self.index.add(vectors)
+        self.index.add(vectors, scale)
         self.ids = np.concatenate((self.ids, ids))
         if self.alive is not None:
             self.alive = np.concatenate((self.alive, np.ones(len(ids), dtype=np.bool_)))
@@ -145,6 +147,7 @@ class Space:
 
     def _changed(self) -> None:
         self.dirty = True
+        self._live = len(self.ids) if self.alive is None else int(self.alive.sum())
         self._live_ids = None
         self._alive_bitmap = None
         self.query_seconds = [None, None]  # a grown index may search slower: measure again
@@ -184,6 +187,23 @@ class Space:
             ef_search = _widened(ef_search, live / len(self.ids))
         return self._faiss_search(query, k, allowed, ef_search)
 
+    def nearest(self, query: F32, top_k: int, ef_search: int) -> tuple[list[int], list[float]]:
+        """:meth:`search` as plain lists, with FAISS's values as they are (inner products, or
+        squared L2 distances negated): the unfiltered hot path, in one call to the index when
+        no tombstone needs excluding."""
+        index = self.index
+        if self.alive is not None or index is None:
+            ids, values = self.search(query, top_k, ef_search)
+            return ids.tolist(), values.tolist()
+        live = self._live
+        if not live:
+            return [], []
+        distances, positions = index.search(query, top_k if top_k < live else live, ef_search=ef_search)
+        if positions[-1] < 0:  # fewer than k found: FAISS puts the missing ones (-1) last
+            found = positions >= 0
+            distances, positions = distances[found], positions[found]
+        return self.ids[positions].tolist(), (distances if index.space == "ip" else -distances).tolist()
+
     def search_among(
         self, query: F32, top_k: int, ids: I64, ef_search: int, *, exact: bool | None = None
     ) -> tuple[I64, F32]:
@@ -205,9 +225,10 @@ class Space:
     def _faiss_search(self, query: F32, k: int, allowed: U8 | None, ef_search: int) -> tuple[I64, F32]:
         assert self.index is not None
         values, positions = self.index.search(query, k, allowed=allowed, ef_search=ef_search)
-        found = positions >= 0
-        scores = values[found] if self.index.space == "ip" else -values[found]
-        return self.ids[positions[found]], scores
+        if positions[-1] < 0:  # fewer than k found: FAISS puts the missing ones (-1) last
+            found = positions >= 0
+            values, positions = values[found], positions[found]
+        return self.ids[positions], values if self.index.space == "ip" else -values
 
     def _exact(self, query: F32, k: int, positions: I64) -> tuple[I64, F32]:
         assert self.index is not None
