@@ -4,6 +4,7 @@ budgets and rate limits refused with 429 before the upstream is contacted."""
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 import httpx
@@ -101,15 +102,21 @@ def test_requests_per_minute_are_refused_with_429_before_the_upstream(gateway, a
     key = admin.create(rpm=2)["key"]
     upstreams.openai.script(Scenario(text="1"), Scenario(text="2"))
     client = sdk(gateway, key)
+    if time.monotonic() % 60 > 50:  # keep the three requests inside one 60 s bucket of the window
+        time.sleep(60.5 - time.monotonic() % 60)
+    started = time.monotonic() % 60
     for _ in range(2):
         client.chat.completions.create(model="gpt", messages=HELLO)
     with pytest.raises(openai.RateLimitError) as caught:
         client.chat.completions.create(model="gpt", messages=HELLO)
+    ended = time.monotonic() % 60
     assert caught.value.code == "rate_limit_exceeded"
-    # A sliding window of 60 s, limit 2, both requests in it: the third fits once the weighted
-    # total drops below 1 — at most 90 s away (both in the current bucket: 60 - elapsed + 30),
-    # never a whole second window.
-    assert 1 <= int(caught.value.response.headers["retry-after"]) <= 90
+    # A sliding window of 60 s, limit 2, both requests in the current bucket, `elapsed` seconds
+    # into it: the third fits once the bucket has become the previous one and half of it has
+    # slid out, 60 - elapsed + 30 seconds away (never a whole second window). The header rounds
+    # up to whole seconds.
+    earliest, latest = (max(1, round(90 - elapsed + 0.5)) for elapsed in (ended, started))
+    assert earliest <= int(caught.value.response.headers["retry-after"]) <= latest
     assert len(upstreams.openai.requests) == 2
 
 
