@@ -37,6 +37,15 @@ class CallObserver(ABC, Generic[State]):
 
     #: Named in the warning when the observer itself fails.
     label: ClassVar[str] = "exporter"
+    # Whether a subclass overrides the optional hooks: decided once per class, so that calls of
+    # an observer without them pay for neither.
+    _scoped: ClassVar[bool] = False
+    _watches_streams: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._scoped = cls.running is not CallObserver.running
+        cls._watches_streams = cls.stream_started is not CallObserver.stream_started
 
     @abstractmethod
     async def begin(self, call: Call) -> State:
@@ -60,7 +69,7 @@ class CallObserver(ABC, Generic[State]):
     async def __call__(self, call: Call, call_next: Callable[[Call], Awaitable[Any]]) -> Any:
         try:
             state = await self.begin(call)
-            scope = None if type(self).running is CallObserver.running else self.running(state)
+            scope = self.running(state) if self._scoped else None
             if scope is not None:
                 scope.__enter__()
         except Exception as exc:  # noqa: BLE001 - an exporter must never break a call
@@ -75,7 +84,7 @@ class CallObserver(ABC, Generic[State]):
             if scope is not None:
                 scope.__exit__(None, None, None)
         if type(result) is EventStream:
-            if type(self).stream_started is not CallObserver.stream_started:
+            if self._watches_streams:
                 try:
                     self.stream_started(state, result)
                 except Exception as exc:  # noqa: BLE001 - an exporter must never break a call
